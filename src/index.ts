@@ -1,0 +1,10 @@
+export { EtcdCluster } from './etcd-cluster';
+export type {
+  EtcdClusterProps, EtcdPorts, EtcdPersistence, EtcdSecurityContext, EtcdProbeOptions, EtcdProbes, EtcdClientServiceOptions,
+  EtcdServiceAccountOptions, EtcdDisruptionBudgetOptions, EtcdVolumeMount, EtcdVolumeClaimTemplate, EtcdReconcileJobOptions,
+} from './etcd-cluster';
+export { PvcRetention, ExternalTrafficPolicy, SessionAffinity } from './etcd-cluster';
+export { EtcdImage, ToolsImage, ContainerImage } from './image';
+export type { ImageOptions } from './image';
+export { ResourcesPreset } from './resources';
+export { AutoCompaction, LogLevel } from './etcd-config';
