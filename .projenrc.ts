@@ -25,6 +25,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@kubernetes-models/cert-manager@^4.4.4',
     'yaml@^2',
     'fast-check@^4',
+    'ajv@^8',
   ],
 
   // npm only: no GitHub workflows, no release tooling, no other jsii targets.
@@ -50,26 +51,26 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 });
 
 project.gitignore.exclude('cdk8s.out/', '.cache/');
-project.npmignore?.exclude('cdk8s.out/', 'examples/', 'bench/', 'scripts/', '.ci/', 'cdk8s.yaml');
+project.npmignore?.exclude('cdk8s.out/', 'examples/', 'bench/', 'scripts/', '.ci/', 'cdk8s.yaml', 'test/crds/');
 project.eslint?.addIgnorePattern('src/imports/');
 project.eslint?.addLintPattern('examples');
 project.eslint?.addLintPattern('bench');
 project.eslint?.allowDefaultProjectFiles('examples/*.ts', 'bench/*.ts');
 
-// Generated CRD classes (committed). Regenerate with `npx projen import:crds CRD_DIR`.
+// Typed classes for the CRDs the library renders, generated from the CRD YAML vendored in
+// test/crds (which the schema tests also validate against) and committed. Regenerate with
+// `npx projen import:crds` after updating a CRD there.
 const crdImport = project.addTask('import:crds', {
-  description: 'Regenerate src/imports from CRD YAML files (pass the directory that holds them)',
-  receiveArgs: false,
+  description: 'Regenerate src/imports from the CRDs in test/crds',
 });
 for (const [name, file] of [
   ['certificates', 'cert-manager.io_certificates.yaml'],
   ['issuers', 'cert-manager.io_issuers.yaml'],
-  ['clusterissuers', 'cert-manager.io_clusterissuers.yaml'],
   ['podmonitors', 'monitoring.coreos.com_podmonitors.yaml'],
   ['servicemonitors', 'monitoring.coreos.com_servicemonitors.yaml'],
   ['prometheusrules', 'monitoring.coreos.com_prometheusrules.yaml'],
 ]) {
-  crdImport.exec(`cdk8s import ${name}:=$CRD_DIR/${file} -l typescript -o src/imports --no-check-upgrade`);
+  crdImport.exec(`cdk8s import ${name}:=test/crds/${file} -l typescript -o src/imports --no-check-upgrade`);
 }
 
 // The runtime scripts ship next to the compiled code; the construct reads them at synth time.

@@ -64,3 +64,18 @@ describe('schema validation', () => {
     expect(() => validateManifest({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } })).toThrow(/no schema model for example.com\/v1 Widget/);
   });
 });
+
+describe('CRD schema validation', () => {
+  const podMonitor = (endpoint: object) => ({
+    apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', metadata: { name: 'p' },
+    spec: { selector: { matchLabels: { a: 'b' } }, podMetricsEndpoints: [endpoint] },
+  });
+
+  test('a valid custom resource passes both the model and the vendored CRD', () => {
+    expect(() => validateManifest(podMonitor({ port: 'metrics', interval: '30s' }))).not.toThrow();
+  });
+
+  test('an invalid custom resource is refused', () => {
+    expect(() => validateManifest(podMonitor({ port: 'metrics', interval: 'soon' }))).toThrow(/PodMonitor\/p does not validate/);
+  });
+});

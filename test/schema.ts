@@ -1,7 +1,12 @@
 /**
- * Validates synthesized objects against the Kubernetes schemas (kubernetes-models 4.x) and the CRD
- * models (@kubernetes-models/prometheus-operator, @kubernetes-models/cert-manager).
+ * Validates synthesized objects against the Kubernetes schemas (kubernetes-models 4.x), the CRD
+ * models (@kubernetes-models/prometheus-operator, @kubernetes-models/cert-manager), and for custom
+ * resources also against the openAPIV3Schema of the CRDs vendored in test/crds.
  */
+import * as fs from 'fs';
+import * as path from 'path';
+import Ajv, { ValidateFunction } from 'ajv';
+import { parse } from 'yaml';
 import { Manifest } from './util';
 
 const PACKAGES: { [group: string]: string } = {
@@ -9,22 +14,49 @@ const PACKAGES: { [group: string]: string } = {
   'cert-manager.io': '@kubernetes-models/cert-manager',
 };
 
+let crdValidators: Map<string, ValidateFunction> | undefined;
+
+/** apiVersion + kind -> validator of the vendored CRD's schema. */
+function crdSchemas(): Map<string, ValidateFunction> {
+  if (!crdValidators) {
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    crdValidators = new Map();
+    const dir = path.join(__dirname, 'crds');
+    for (const file of fs.readdirSync(dir).filter(f => f.endsWith('.yaml'))) {
+      const crd = parse(fs.readFileSync(path.join(dir, file), 'utf-8'));
+      for (const version of crd.spec.versions) {
+        crdValidators.set(`${crd.spec.group}/${version.name} ${crd.spec.names.kind}`, ajv.compile(version.schema.openAPIV3Schema));
+      }
+    }
+  }
+  return crdValidators;
+}
+
 /** Throws with the object's kind and name when it does not validate, or when no model knows its kind. */
 export function validateManifest(m: Manifest): void {
   const [group, version] = m.apiVersion.includes('/') ? m.apiVersion.split('/') : [undefined, m.apiVersion];
   const pkg = (group && PACKAGES[group]) ?? 'kubernetes-models';
-  const path = `${pkg}/${group ? `${group}/` : ''}${version}/${m.kind}`;
+  const modelPath = `${pkg}/${group ? `${group}/` : ''}${version}/${m.kind}`;
   let model;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    model = require(path)[m.kind];
+    model = require(modelPath)[m.kind];
   } catch (e) {
-    throw new Error(`no schema model for ${m.apiVersion} ${m.kind} (${path}): ${(e as Error).message}`);
+    throw new Error(`no schema model for ${m.apiVersion} ${m.kind} (${modelPath}): ${(e as Error).message}`);
   }
   try {
     new model(m).validate();
   } catch (e) {
     throw new Error(`${m.kind}/${m.metadata?.name} does not validate: ${(e as Error).message}`);
+  }
+  if (group && PACKAGES[group]) {
+    const crd = crdSchemas().get(`${m.apiVersion} ${m.kind}`);
+    if (!crd) {
+      throw new Error(`no vendored CRD in test/crds for ${m.apiVersion} ${m.kind}`);
+    }
+    if (!crd(m)) {
+      throw new Error(`${m.kind}/${m.metadata?.name} does not validate against its CRD: ${JSON.stringify(crd.errors)}`);
+    }
   }
 }
 
