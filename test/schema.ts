@@ -14,12 +14,18 @@ const PACKAGES: { [group: string]: string } = {
   'cert-manager.io': '@kubernetes-models/cert-manager',
 };
 
+/** CRD patterns are Go regular expressions: turn Go's `(?i)` into JavaScript's `i` flag. */
+function goRegExp(pattern: string, flags: string): RegExp {
+  return pattern.includes('(?i)') ? new RegExp(pattern.split('(?i)').join(''), `${flags}i`) : new RegExp(pattern, flags);
+}
+goRegExp.code = 'goRegExp';
+
 let crdValidators: Map<string, ValidateFunction> | undefined;
 
 /** apiVersion + kind -> validator of the vendored CRD's schema. */
 function crdSchemas(): Map<string, ValidateFunction> {
   if (!crdValidators) {
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } });
     crdValidators = new Map();
     const dir = path.join(__dirname, 'crds');
     for (const file of fs.readdirSync(dir).filter(f => f.endsWith('.yaml'))) {
