@@ -4,14 +4,18 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { invalid } from './errors';
+import { ClusterFacts } from './facts';
 import { AutoCompaction, EtcdSettings, LogLevel, OWNED_ENV, RUNTIME_ENV_PREFIX, etcdEnv, runtimeMemberDomain } from './etcd-config';
 import { EtcdImage, ToolsImage } from './image';
 import {
   PodAddition, PodAdditions, PodIdentity, RUNTIME_DIR, TOOLS_DIR, containerSecurityContext, fieldRef, hardened, imagePullSecrets,
   podSecurityContext, runtimeMounts, runtimeVolumes, toolsInitContainer,
 } from './pod';
+import { EtcdMetrics, EtcdMetricsOptions } from './metrics';
+import { EtcdNetworkPolicy, EtcdNetworkPolicyOptions } from './network-policy';
 import { ResourceRequirements, ResourcesPreset, explicitResources, sizeQuantity } from './resources';
 import { MEMBERS_KEY, RuntimeContext, RuntimeNetwork, membersFile, runtimeEnv, runtimeJobPodTemplate, runtimeScripts } from './runtime';
+import { EtcdScheduling, EtcdSchedulingOptions } from './scheduling';
 import { Topology, faultTolerance } from './topology';
 
 /**
@@ -660,6 +664,21 @@ export interface EtcdClusterProps {
    * @default - see `EtcdReconcileJobOptions`
    */
   readonly reconcileJob?: EtcdReconcileJobOptions;
+  /**
+   * Metrics and alerts.
+   * @default - metrics are served on the metrics port, but not advertised
+   */
+  readonly metrics?: EtcdMetricsOptions;
+  /**
+   * Where the members run.
+   * @default - see `EtcdSchedulingOptions`
+   */
+  readonly scheduling?: EtcdSchedulingOptions;
+  /**
+   * Who may talk to the members.
+   * @default - see `EtcdNetworkPolicyOptions`
+   */
+  readonly networkPolicy?: EtcdNetworkPolicyOptions;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -705,6 +724,17 @@ export class EtcdCluster extends Construct {
   public readonly peerPort: number;
   /** The metrics and health port. */
   public readonly metricsPort: number;
+  /** Metrics and alerts. */
+  public readonly metrics: EtcdMetrics;
+  /** Placement of the members. */
+  public readonly scheduling: EtcdScheduling;
+  /** The NetworkPolicy. */
+  public readonly networkPolicy: EtcdNetworkPolicy;
+  /**
+   * What the feature constructs know about the cluster.
+   * @internal
+   */
+  public readonly _facts: ClusterFacts;
 
   private readonly topology: Topology;
   private readonly identity: PodIdentity;
@@ -713,6 +743,7 @@ export class EtcdCluster extends Construct {
   private readonly commonLabels: { [key: string]: string };
   private readonly memberAdditions = new PodAdditions();
   private readonly clientAdditions = new PodAdditions();
+  private readonly clientServicePorts: k8s.ServicePort[] = [];
   private readonly runtimeNetwork: RuntimeNetwork;
   private readonly props: EtcdClusterProps;
 
@@ -776,6 +807,20 @@ export class EtcdCluster extends Construct {
       'app.kubernetes.io/managed-by': 'cdk8s-etcd',
     };
 
+    this._facts = {
+      name: this.name,
+      namespace: this.topology.spec.namespace,
+      replicas: this.replicas,
+      topology: this.topology,
+      selector: this.selector,
+      labels: this.commonLabels,
+      clientPort: this.clientPort,
+      peerPort: this.peerPort,
+      metricsPort: this.metricsPort,
+      clientScheme: this.topology.spec.clientScheme,
+      peerScheme: this.topology.spec.peerScheme,
+    };
+
     const settings = this.resolveSettings(clusterDomain);
     this.validateExtraEnv();
 
@@ -788,6 +833,11 @@ export class EtcdCluster extends Construct {
       metadata: this.metadata(`${this.name}-runtime`, 'etcd'),
       data: { ...runtimeScripts(), [MEMBERS_KEY]: membersFile(this.topology.members) },
     });
+
+    // Features add to the pods and Services through the _addTo* methods before those are rendered.
+    this.metrics = new EtcdMetrics(this, 'Metrics', props.metrics);
+    this.scheduling = new EtcdScheduling(this, 'Scheduling', props.scheduling);
+    this.networkPolicy = new EtcdNetworkPolicy(this, 'NetworkPolicy', props.networkPolicy);
 
     this.headlessService = new k8s.KubeService(this, 'HeadlessService', {
       metadata: this.metadata(this.topology.headlessServiceName, 'etcd', undefined, props.headlessServiceAnnotations),
@@ -837,6 +887,23 @@ export class EtcdCluster extends Construct {
    */
   public _addToClients(addition: PodAddition): void {
     this.clientAdditions.add(addition);
+  }
+
+  /**
+   * Adds a port to the client Service (e.g. metrics).
+   * @internal
+   */
+  public _addClientServicePort(port: k8s.ServicePort): void {
+    this.clientServicePorts.push(port);
+  }
+
+  /**
+   * Metadata for an object of this cluster: its name, the cluster's labels with `component`, and
+   * the cluster's annotations.
+   * @internal
+   */
+  public _metadata(name: string, component: string, labels?: { [key: string]: string }, annotations?: { [key: string]: string }) {
+    return this.metadata(name, component, labels, annotations);
   }
 
   /**
@@ -1068,7 +1135,11 @@ export class EtcdCluster extends Construct {
       nodePort: p.nodePort,
       protocol: p.protocol,
     }));
-    const ports: k8s.ServicePort[] = [{ name: 'client', port, targetPort: k8s.IntOrString.fromString('client'), nodePort: o.nodePort }, ...extraPorts];
+    const ports: k8s.ServicePort[] = [
+      { name: 'client', port, targetPort: k8s.IntOrString.fromString('client'), nodePort: o.nodePort },
+      ...this.clientServicePorts,
+      ...extraPorts,
+    ];
     const seen = new Set<string>();
     for (const p of ports) {
       const key = `${p.port}/${p.protocol ?? 'TCP'}`;
@@ -1227,13 +1298,18 @@ export class EtcdCluster extends Construct {
     if (p.terminationGracePeriod && grace === undefined) {
       invalid(this, 'terminationGracePeriod', `must be a whole number of seconds (got ${p.terminationGracePeriod.toHumanString()})`);
     }
-    const podAnnotations = { ...p.podAnnotations };
+    const podAnnotations = { ...this.memberAdditions.podAnnotations, ...p.podAnnotations };
+    const placement = this.memberAdditions.placement;
     return {
       metadata: {
-        labels: { ...this.commonLabels, ...p.podLabels, ...this.selector },
+        labels: { ...this.commonLabels, ...this.memberAdditions.podLabels, ...p.podLabels, ...this.selector },
         annotations: Object.keys(podAnnotations).length ? podAnnotations : undefined,
       },
       spec: {
+        affinity: placement.affinity,
+        nodeSelector: placement.nodeSelector,
+        tolerations: placement.tolerations,
+        topologySpreadConstraints: placement.topologySpreadConstraints,
         serviceAccountName: this.serviceAccount.name,
         automountServiceAccountToken: false,
         securityContext: podSecurityContext(this.identity),

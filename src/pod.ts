@@ -110,6 +110,14 @@ export function fieldRef(name: string, fieldPath: string): kplus.k8s.EnvVar {
   return { name, valueFrom: { fieldRef: { fieldPath } } };
 }
 
+/** Pod-level scheduling fields; exactly one feature may set each. */
+export interface PodPlacement {
+  readonly affinity?: kplus.k8s.Affinity;
+  readonly nodeSelector?: { [key: string]: string };
+  readonly tolerations?: kplus.k8s.Toleration[];
+  readonly topologySpreadConstraints?: kplus.k8s.TopologySpreadConstraint[];
+}
+
 /**
  * What a feature adds to the pods that run etcd or etcdctl. Collected by `PodAdditions` and
  * rendered into each pod; a feature never edits another one's output.
@@ -118,12 +126,21 @@ export interface PodAddition {
   readonly env?: kplus.k8s.EnvVar[];
   readonly volumes?: kplus.k8s.Volume[];
   readonly mounts?: kplus.k8s.VolumeMount[];
+  /** Annotations of the pod (members only). */
+  readonly podAnnotations?: { [key: string]: string };
+  /** Labels of the pod, in addition to the selector labels (members only). */
+  readonly podLabels?: { [key: string]: string };
+  /** Scheduling fields of the pod (members only). */
+  readonly placement?: PodPlacement;
 }
 
 export class PodAdditions {
   private readonly env: kplus.k8s.EnvVar[] = [];
   private readonly volumes = new Map<string, kplus.k8s.Volume>();
   private readonly mounts: kplus.k8s.VolumeMount[] = [];
+  private readonly annotations: { [key: string]: string } = {};
+  private readonly labels: { [key: string]: string } = {};
+  private readonly placementFields: { [field: string]: unknown } = {};
 
   public add(addition: PodAddition): void {
     for (const e of addition.env ?? []) {
@@ -136,6 +153,29 @@ export class PodAdditions {
       this.volumes.set(v.name, v);
     }
     this.mounts.push(...addition.mounts ?? []);
+    Object.assign(this.annotations, addition.podAnnotations);
+    Object.assign(this.labels, addition.podLabels);
+    for (const [field, value] of Object.entries(addition.placement ?? {})) {
+      if (value === undefined) {
+        continue;
+      }
+      if (field in this.placementFields) {
+        throw new Error(`internal: two features set the pod's ${field}`);
+      }
+      this.placementFields[field] = value;
+    }
+  }
+
+  public get podAnnotations(): { [key: string]: string } {
+    return { ...this.annotations };
+  }
+
+  public get podLabels(): { [key: string]: string } {
+    return { ...this.labels };
+  }
+
+  public get placement(): PodPlacement {
+    return { ...this.placementFields } as PodPlacement;
   }
 
   public get envVars(): kplus.k8s.EnvVar[] {
