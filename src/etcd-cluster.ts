@@ -16,6 +16,7 @@ import { EtcdNetworkPolicy, EtcdNetworkPolicyOptions } from './network-policy';
 import { ResourceRequirements, ResourcesPreset, explicitResources, sizeQuantity } from './resources';
 import { MEMBERS_KEY, RuntimeContext, RuntimeNetwork, membersFile, runtimeEnv, runtimeJobPodTemplate, runtimeScripts } from './runtime';
 import { EtcdScheduling, EtcdSchedulingOptions } from './scheduling';
+import { EtcdTls, EtcdTlsOptions, tlsSchemes } from './tls';
 import { Topology, faultTolerance } from './topology';
 
 /**
@@ -665,6 +666,11 @@ export interface EtcdClusterProps {
    */
   readonly reconcileJob?: EtcdReconcileJobOptions;
   /**
+   * Peer and client TLS.
+   * @default - plain text
+   */
+  readonly tls?: EtcdTlsOptions;
+  /**
    * Metrics and alerts.
    * @default - metrics are served on the metrics port, but not advertised
    */
@@ -724,6 +730,8 @@ export class EtcdCluster extends Construct {
   public readonly peerPort: number;
   /** The metrics and health port. */
   public readonly metricsPort: number;
+  /** Peer and client TLS. */
+  public readonly tls: EtcdTls;
   /** Metrics and alerts. */
   public readonly metrics: EtcdMetrics;
   /** Placement of the members. */
@@ -772,6 +780,7 @@ export class EtcdCluster extends Construct {
     this.image = props.image ?? EtcdImage.default();
     this.toolsImage = props.toolsImage ?? ToolsImage.default();
     this.identity = this.resolveIdentity();
+    const schemes = tlsSchemes(props.tls);
     this.topology = new Topology({
       name: this.name,
       namespace: Chart.of(this).namespace,
@@ -780,8 +789,8 @@ export class EtcdCluster extends Construct {
       clientPort: this.clientPort,
       peerPort: this.peerPort,
       metricsPort: this.metricsPort,
-      clientScheme: 'http',
-      peerScheme: 'http',
+      clientScheme: schemes.client,
+      peerScheme: schemes.peer,
     });
     this.clientEndpoint = this.topology.clientEndpoint;
     this.memberEndpoints = this.topology.members.map(m => this.topology.clientUrl(m));
@@ -835,6 +844,7 @@ export class EtcdCluster extends Construct {
     });
 
     // Features add to the pods and Services through the _addTo* methods before those are rendered.
+    this.tls = new EtcdTls(this, 'Tls', props.tls);
     this.metrics = new EtcdMetrics(this, 'Metrics', props.metrics);
     this.scheduling = new EtcdScheduling(this, 'Scheduling', props.scheduling);
     this.networkPolicy = new EtcdNetworkPolicy(this, 'NetworkPolicy', props.networkPolicy);

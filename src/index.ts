@@ -14,3 +14,5 @@ export { EtcdScheduling } from './scheduling';
 export type { EtcdSchedulingOptions } from './scheduling';
 export { EtcdNetworkPolicy } from './network-policy';
 export type { EtcdNetworkPolicyOptions } from './network-policy';
+export { EtcdTls, TlsSource, CertManagerIssuer, KeyAlgorithm } from './tls';
+export type { EtcdTlsOptions, TlsSecretKeys, CertManagerOptions, ClientCertificateOptions } from './tls';
