@@ -4,15 +4,15 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { invalid } from './errors';
-import { ClusterFacts } from './facts';
 import { AutoCompaction, EtcdSettings, LogLevel, OWNED_ENV, RUNTIME_ENV_PREFIX, etcdEnv, runtimeMemberDomain } from './etcd-config';
+import { ClusterFacts } from './facts';
 import { EtcdImage, ToolsImage } from './image';
+import { EtcdMetrics, EtcdMetricsOptions } from './metrics';
+import { EtcdNetworkPolicy, EtcdNetworkPolicyOptions } from './network-policy';
 import {
   PodAddition, PodAdditions, PodIdentity, RUNTIME_DIR, TOOLS_DIR, containerSecurityContext, fieldRef, hardened, imagePullSecrets,
   podSecurityContext, runtimeMounts, runtimeVolumes, toolsInitContainer,
 } from './pod';
-import { EtcdMetrics, EtcdMetricsOptions } from './metrics';
-import { EtcdNetworkPolicy, EtcdNetworkPolicyOptions } from './network-policy';
 import { ResourceRequirements, ResourcesPreset, explicitResources, sizeQuantity } from './resources';
 import { MEMBERS_KEY, RuntimeContext, RuntimeNetwork, membersFile, runtimeEnv, runtimeJobPodTemplate, runtimeScripts } from './runtime';
 import { EtcdScheduling, EtcdSchedulingOptions } from './scheduling';

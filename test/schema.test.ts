@@ -67,7 +67,9 @@ describe('schema validation', () => {
 
 describe('CRD schema validation', () => {
   const podMonitor = (endpoint: object) => ({
-    apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', metadata: { name: 'p' },
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PodMonitor',
+    metadata: { name: 'p' },
     spec: { selector: { matchLabels: { a: 'b' } }, podMetricsEndpoints: [endpoint] },
   });
 
