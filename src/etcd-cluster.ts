@@ -3,6 +3,7 @@ import { Chart, Duration, Names, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { EtcdAuth, EtcdAuthOptions } from './auth';
 import { invalid } from './errors';
 import { AutoCompaction, EtcdSettings, LogLevel, OWNED_ENV, RUNTIME_ENV_PREFIX, etcdEnv, runtimeMemberDomain } from './etcd-config';
 import { ClusterFacts } from './facts';
@@ -671,6 +672,12 @@ export interface EtcdClusterProps {
    */
   readonly tls?: EtcdTlsOptions;
   /**
+   * Role-based access control (the root user and auth tokens). Without it, anyone who can reach
+   * the client port can read and write everything: keep the NetworkPolicy tight.
+   * @default - no authentication
+   */
+  readonly auth?: EtcdAuthOptions;
+  /**
    * Metrics and alerts.
    * @default - metrics are served on the metrics port, but not advertised
    */
@@ -732,6 +739,8 @@ export class EtcdCluster extends Construct {
   public readonly metricsPort: number;
   /** Peer and client TLS. */
   public readonly tls: EtcdTls;
+  /** Role-based access control. */
+  public readonly auth: EtcdAuth;
   /** Metrics and alerts. */
   public readonly metrics: EtcdMetrics;
   /** Placement of the members. */
@@ -845,6 +854,7 @@ export class EtcdCluster extends Construct {
 
     // Features add to the pods and Services through the _addTo* methods before those are rendered.
     this.tls = new EtcdTls(this, 'Tls', props.tls);
+    this.auth = new EtcdAuth(this, 'Auth', props.auth);
     this.metrics = new EtcdMetrics(this, 'Metrics', props.metrics);
     this.scheduling = new EtcdScheduling(this, 'Scheduling', props.scheduling);
     this.networkPolicy = new EtcdNetworkPolicy(this, 'NetworkPolicy', props.networkPolicy);
@@ -1363,7 +1373,7 @@ export class EtcdCluster extends Construct {
     const o = this.props.reconcileJob ?? {};
     const desired = this.topology.members.join(' ');
     const hash = crypto.createHash('sha256')
-      .update(JSON.stringify({ desired, net: this.runtimeNetwork }))
+      .update(JSON.stringify({ desired, net: this.runtimeNetwork, access: this.clientAdditions.envVars }))
       .digest('hex').slice(0, 8);
     const ttl = wholeSeconds(o.ttlAfterFinished ?? Duration.hours(1));
     const backoffLimit = o.backoffLimit ?? 6;

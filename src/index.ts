@@ -16,3 +16,5 @@ export { EtcdNetworkPolicy } from './network-policy';
 export type { EtcdNetworkPolicyOptions } from './network-policy';
 export { EtcdTls, TlsSource, CertManagerIssuer, KeyAlgorithm } from './tls';
 export type { EtcdTlsOptions, TlsSecretKeys, CertManagerOptions, ClientCertificateOptions } from './tls';
+export { EtcdAuth, AuthTokenType, JwtSignMethod } from './auth';
+export type { EtcdAuthOptions } from './auth';

@@ -17,6 +17,8 @@ self_peer=$(peer_url "$ETCD_NAME")
 # exec etcd with the initial-cluster settings $1 (new or existing) and $2.
 run_etcd() {
   export ETCD_INITIAL_CLUSTER_STATE="$1" ETCD_INITIAL_CLUSTER="$2"
+  # etcd needs no etcdctl credentials in its environment.
+  unset ETCDCTL_USER ETCDCTL_PASSWORD ETCDK8S_ROOT_PASSWORD
   log "exec etcd (initial-cluster-state=$1, initial-cluster=$2)"
   exec etcd
 }

@@ -6,7 +6,9 @@
 #   ETCDK8S_MEMBERS        or the desired member names, space-separated (Jobs pin the list they act on)
 #   ETCDK8S_DOMAIN         DNS suffix of the members: <headless>.<namespace>.svc.<cluster domain>
 #   ETCDK8S_PEER_SCHEME, ETCDK8S_PEER_PORT, ETCDK8S_CLIENT_SCHEME, ETCDK8S_CLIENT_PORT, ETCDK8S_METRICS_PORT
-#   ETCDCTL_*              TLS and credentials for etcdctl, when configured
+#   ETCDCTL_*              TLS settings for etcdctl, when configured
+#   ETCDK8S_AUTH           "password" or "cert" when etcd RBAC is configured
+#   ETCDK8S_ROOT_PASSWORD_FILE, or ETCDK8S_ROOT_PASSWORD: root's password, when there is one
 
 log() {
   printf '%s %s: %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "${LOG_TAG:-etcd-runtime}" "$*" >&2
@@ -16,6 +18,18 @@ die() {
   log "FAILED: $*"
   exit 1
 }
+
+# etcdctl authenticates as root with the password when there is one; with client certificate
+# auth and no password, the certificate (common name root) is the credential.
+if [ -n "${ETCDK8S_ROOT_PASSWORD_FILE:-}" ]; then
+  ETCDCTL_PASSWORD=$(cat "$ETCDK8S_ROOT_PASSWORD_FILE") || die "cannot read the root password from $ETCDK8S_ROOT_PASSWORD_FILE"
+  ETCDCTL_USER=root
+  export ETCDCTL_USER ETCDCTL_PASSWORD
+elif [ -n "${ETCDK8S_ROOT_PASSWORD:-}" ]; then
+  ETCDCTL_USER=root
+  ETCDCTL_PASSWORD=$ETCDK8S_ROOT_PASSWORD
+  export ETCDCTL_USER ETCDCTL_PASSWORD
+fi
 
 # The desired member names, one per line.
 desired_members() {

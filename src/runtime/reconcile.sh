@@ -5,6 +5,7 @@
 #   1. wait until the desired members' endpoints show a cluster with quorum
 #   2. remove members that are not desired, one at a time, never dropping below quorum
 #   3. promote learners that have caught up, and wait until every desired member votes
+#   4. with RBAC configured: create the root user and enable auth, once
 set -eu
 LOG_TAG=reconcile
 # shellcheck source=lib.sh
@@ -86,3 +87,38 @@ while :; do
   log "membership matches the desired members: $desired"
   break
 done
+
+# Creates root (with the configured password, or certificate-only) and enables auth. Every step
+# checks first, so a second run changes nothing.
+ensure_auth() {
+  status=$(ctl --endpoints="$healthy" auth status 2>&1) || { log "auth status failed: $status"; return 1; }
+  case $status in
+    *"Authentication Status: true"*)
+      ctl --endpoints="$healthy" user get root >/dev/null || { log "auth is enabled, but root's credentials are refused"; return 1; }
+      log "auth is enabled and root's credentials work: nothing to do"
+      return 0
+      ;;
+  esac
+  if ! ctl --endpoints="$healthy" user get root >/dev/null 2>&1; then
+    if [ "$ETCDK8S_AUTH" = cert ]; then
+      log "creating user root without a password (it authenticates by client certificate)"
+      out=$(ctl --endpoints="$healthy" user add root --no-password 2>&1) || { log "user add root failed: $out"; return 1; }
+    else
+      log "creating user root with the configured password"
+      out=$(ctl --endpoints="$healthy" user add root --interactive=false --new-user-password="$ETCDCTL_PASSWORD" 2>&1) ||
+        { log "user add root failed: $out"; return 1; }
+    fi
+  fi
+  if ! ctl --endpoints="$healthy" user get root | sed -n 's/^Roles://p' | grep -qw root; then
+    out=$(ctl --endpoints="$healthy" user grant-role root root 2>&1) || { log "user grant-role root root failed: $out"; return 1; }
+  fi
+  out=$(ctl --endpoints="$healthy" auth enable 2>&1) || { log "auth enable failed: $out"; return 1; }
+  log "auth enabled: anonymous requests are refused from now on"
+}
+
+if [ -n "${ETCDK8S_AUTH:-}" ]; then
+  until ensure_auth; do
+    wait_for "setting up auth"
+  done
+fi
+log "done"
