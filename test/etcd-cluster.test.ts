@@ -1,13 +1,13 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { AutoCompaction, EtcdImage, ExternalTrafficPolicy, LogLevel, PvcRetention, ResourcesPreset, SessionAffinity, ToolsImage } from '../src';
-import { Manifest, container, envOf, find, findAll, memberPod, synthCluster } from './util';
+import { container, envOf, find, findAll, forSnapshot, Manifest, memberPod, synthCluster } from './util';
 
 describe('EtcdCluster defaults', () => {
   const { cluster, manifests } = synthCluster();
 
   test('renders the full default cluster', () => {
-    expect(manifests).toMatchSnapshot();
+    expect(forSnapshot(manifests)).toMatchSnapshot();
   });
 
   test('renders exactly the core objects', () => {
@@ -309,7 +309,7 @@ describe('EtcdCluster options', () => {
     expect(sts.spec.volumeClaimTemplates).toBeUndefined();
     expect(sts.spec.persistentVolumeClaimRetentionPolicy).toBeUndefined();
     expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'data', emptyDir: { sizeLimit: '4Gi' } });
-    expect(manifests).toMatchSnapshot();
+    expect(forSnapshot(manifests)).toMatchSnapshot();
   });
 
   test('persistence options for adopting volumes', () => {
@@ -493,7 +493,7 @@ describe('EtcdCluster options', () => {
       runtimeClassName: 'gvisor',
       shareProcessNamespace: true,
     });
-    expect(manifests).toMatchSnapshot();
+    expect(forSnapshot(manifests)).toMatchSnapshot();
   });
 
   test('update strategy with a partition', () => {

@@ -2,7 +2,7 @@ import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { CertManagerIssuer, EtcdClusterProps, KeyAlgorithm, TlsSource } from '../src';
 import { validateAll } from './schema';
-import { Manifest, container, envOf, find, findAll, memberPod, synthCluster } from './util';
+import { container, envOf, find, findAll, forSnapshot, Manifest, memberPod, synthCluster } from './util';
 
 const secret = (name: string) => kplus.Secret.fromSecretName(Testing.chart(), name, name);
 
@@ -96,7 +96,7 @@ describe('TLS: cert-manager with a self-signed CA', () => {
   });
 
   test('renders the whole certificate chain and validates against the CRDs', () => {
-    expect(manifests).toMatchSnapshot();
+    expect(forSnapshot(manifests)).toMatchSnapshot();
     validateAll(manifests);
     const inventory = manifests.filter((m: Manifest) => m.apiVersion === 'cert-manager.io/v1').map((m: Manifest) => `${m.kind}/${m.metadata.name}`).sort();
     expect(inventory).toEqual([
