@@ -4,6 +4,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { EtcdAuth, EtcdAuthOptions } from './auth';
+import { EtcdDefrag, EtcdDefragOptions } from './defrag';
+import { EtcdDisasterRecovery, EtcdDisasterRecoveryOptions, EtcdStartFromSnapshotOptions } from './disaster-recovery';
 import { invalid } from './errors';
 import { AutoCompaction, EtcdSettings, LogLevel, OWNED_ENV, RUNTIME_ENV_PREFIX, etcdEnv, runtimeMemberDomain } from './etcd-config';
 import { ClusterFacts } from './facts';
@@ -678,6 +680,22 @@ export interface EtcdClusterProps {
    */
   readonly auth?: EtcdAuthOptions;
   /**
+   * Scheduled snapshots to a volume, and automatic recovery from the newest when the whole
+   * cluster is lost. Needs persistence.
+   * @default - no snapshots
+   */
+  readonly disasterRecovery?: EtcdDisasterRecoveryOptions;
+  /**
+   * Start a new cluster from a snapshot file (every member restores the same file on first boot).
+   * @default - a new cluster starts empty
+   */
+  readonly startFromSnapshot?: EtcdStartFromSnapshotOptions;
+  /**
+   * Scheduled defragmentation.
+   * @default - no defragmentation
+   */
+  readonly defrag?: EtcdDefragOptions;
+  /**
    * Metrics and alerts.
    * @default - metrics are served on the metrics port, but not advertised
    */
@@ -741,6 +759,10 @@ export class EtcdCluster extends Construct {
   public readonly tls: EtcdTls;
   /** Role-based access control. */
   public readonly auth: EtcdAuth;
+  /** Snapshots, automatic recovery and start from a snapshot. */
+  public readonly disasterRecovery: EtcdDisasterRecovery;
+  /** Scheduled defragmentation, when configured. */
+  public readonly defrag?: EtcdDefrag;
   /** Metrics and alerts. */
   public readonly metrics: EtcdMetrics;
   /** Placement of the members. */
@@ -837,6 +859,7 @@ export class EtcdCluster extends Construct {
       metricsPort: this.metricsPort,
       clientScheme: this.topology.spec.clientScheme,
       peerScheme: this.topology.spec.peerScheme,
+      persistent: props.persistence?.enabled ?? true,
     };
 
     const settings = this.resolveSettings(clusterDomain);
@@ -858,6 +881,8 @@ export class EtcdCluster extends Construct {
     this.metrics = new EtcdMetrics(this, 'Metrics', props.metrics);
     this.scheduling = new EtcdScheduling(this, 'Scheduling', props.scheduling);
     this.networkPolicy = new EtcdNetworkPolicy(this, 'NetworkPolicy', props.networkPolicy);
+    this.disasterRecovery = new EtcdDisasterRecovery(this, 'DisasterRecovery', props.disasterRecovery, props.startFromSnapshot);
+    this.defrag = props.defrag ? new EtcdDefrag(this, 'Defrag', props.defrag) : undefined;
 
     this.headlessService = new k8s.KubeService(this, 'HeadlessService', {
       metadata: this.metadata(this.topology.headlessServiceName, 'etcd', undefined, props.headlessServiceAnnotations),

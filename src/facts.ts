@@ -20,4 +20,6 @@ export interface ClusterFacts {
   readonly metricsPort: number;
   readonly clientScheme: Scheme;
   readonly peerScheme: Scheme;
+  /** Whether members keep their data on PersistentVolumeClaims. */
+  readonly persistent: boolean;
 }

@@ -18,3 +18,8 @@ export { EtcdTls, TlsSource, CertManagerIssuer, KeyAlgorithm } from './tls';
 export type { EtcdTlsOptions, TlsSecretKeys, CertManagerOptions, ClientCertificateOptions } from './tls';
 export { EtcdAuth, AuthTokenType, JwtSignMethod } from './auth';
 export type { EtcdAuthOptions } from './auth';
+export { EtcdDisasterRecovery, SnapshotVolume } from './disaster-recovery';
+export type { EtcdDisasterRecoveryOptions, EtcdStartFromSnapshotOptions, SnapshotClaimOptions } from './disaster-recovery';
+export { EtcdDefrag } from './defrag';
+export type { EtcdDefragOptions } from './defrag';
+export type { EtcdJobPodOptions, EtcdCronJobOptions } from './jobs';

@@ -14,7 +14,7 @@ import { ResourceRequirements } from './resources';
 import { Scheme } from './topology';
 
 /** File names of the scripts, as keys of the runtime ConfigMap. */
-export const SCRIPTS = ['lib.sh', 'entrypoint.sh', 'reconcile.sh'] as const;
+export const SCRIPTS = ['lib.sh', 'entrypoint.sh', 'reconcile.sh', 'snapshot.sh', 'defrag.sh'] as const;
 /** The key of the desired member list in the runtime ConfigMap. */
 export const MEMBERS_KEY = 'members';
 

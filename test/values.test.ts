@@ -4,7 +4,7 @@ import { EtcdImage, ResourcesPreset, ToolsImage } from '../src';
 import { goDuration } from '../src/etcd-config';
 import { ResourceRequirements, explicitResources, sizeQuantity } from '../src/resources';
 
-function plain(r: ResourceRequirements): { [k: string]: { [resource: string]: string } } {
+function plain(r: ResourceRequirements): { [k: string]: { [resource: string]: string | number } } {
   return Object.fromEntries(Object.entries(r).filter(([, v]) => v).map(([k, v]) => [k, Object.fromEntries(
     Object.entries(v as { [resource: string]: kplus.k8s.Quantity }).map(([name, q]) => [name, q.value]))]));
 }

@@ -5,7 +5,8 @@
 #   data dir holds a member          -> start it (after moving it aside if the cluster removed it)
 #   no data, a healthy cluster       -> remove a stale member of the same name, join as a learner
 #   no data, no cluster, but another member holds data -> wait: never start a second cluster
-#   no data anywhere                 -> bootstrap a new cluster from the desired member list
+#   no data anywhere                 -> restore the configured snapshot (disaster recovery's newest,
+#                                       else start-from-snapshot's file), or bootstrap a new cluster
 set -eu
 LOG_TAG="entrypoint[${ETCD_NAME:?}]"
 # shellcheck source=lib.sh
@@ -60,6 +61,38 @@ promote_when_caught_up() {
       esac
     done
   ) &
+}
+
+# The snapshot a new cluster starts from, if any: disaster recovery's newest snapshot (every member
+# picks the same one), else the start-from-snapshot file (which must exist).
+snapshot_to_restore() {
+  newest=
+  if [ -n "${ETCDK8S_SNAPSHOT_DIR:-}" ]; then
+    for file in "$ETCDK8S_SNAPSHOT_DIR"/snapshot-*.db; do
+      [ -e "$file" ] && newest=$file
+    done
+  fi
+  if [ -n "$newest" ]; then
+    echo "$newest"
+  elif [ -n "${ETCDK8S_RESTORE_FILE:-}" ]; then
+    [ -f "$ETCDK8S_RESTORE_FILE" ] || die "the snapshot to start from, $ETCDK8S_RESTORE_FILE, does not exist"
+    echo "$ETCDK8S_RESTORE_FILE"
+  fi
+}
+
+# Restores snapshot $1 as this member of a new cluster with the desired members.
+restore_snapshot() {
+  target="$ETCD_DATA_DIR.restoring"
+  rm -rf "$target"
+  set -- "$1" --name "$ETCD_NAME" --initial-cluster "$(desired_initial_cluster)" \
+    --initial-cluster-token "$ETCD_INITIAL_CLUSTER_TOKEN" --initial-advertise-peer-urls "$self_peer" --data-dir "$target"
+  if [ "${ETCDK8S_RESTORE_BUMP_REVISION:-0}" -gt 0 ]; then
+    set -- "$@" --bump-revision "$ETCDK8S_RESTORE_BUMP_REVISION" --mark-compacted
+  fi
+  out=$(etcdutl snapshot restore "$@" 2>&1) || die "etcdutl snapshot restore $1 failed: $out"
+  rm -rf "$ETCD_DATA_DIR"
+  mv "$target" "$ETCD_DATA_DIR"
+  log "restored $1"
 }
 
 # Joins the healthy cluster behind the endpoints $1; execs etcd on success, returns 1 otherwise.
@@ -120,7 +153,13 @@ while :; do
     if [ -n "$holders" ]; then
       log "no healthy cluster, but $holders hold cluster data: waiting for quorum instead of bootstrapping (attempt $attempt)"
     else
-      log "no member answers and none holds cluster data: bootstrapping a new cluster"
+      snapshot=$(snapshot_to_restore) || die "cannot choose the snapshot to restore"
+      if [ -n "$snapshot" ]; then
+        log "no member answers and none holds cluster data: restoring $snapshot"
+        restore_snapshot "$snapshot"
+      else
+        log "no member answers and none holds cluster data: bootstrapping a new cluster"
+      fi
       run_etcd new "$(desired_initial_cluster)"
     fi
   fi
