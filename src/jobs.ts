@@ -148,7 +148,9 @@ export function cronJobName(cluster: { readonly _facts: { readonly name: string 
 
 /** The pod options of a runtime Job from the user's options. */
 export function jobPodOptions(o: EtcdJobPodOptions): Omit<RuntimePodOptions, 'component' | 'script'> {
-  const resources: ResourceRequirements | undefined = o.resources ? explicitResources(o.resources) : (o.resourcesPreset ?? ResourcesPreset.NANO)._toKube();
+  const resources: ResourceRequirements | undefined = o.resources
+    ? explicitResources(o.resources)
+    : (o.resourcesPreset ?? ResourcesPreset.NANO)._toKube();
   return {
     resources,
     nodeSelector: o.nodeSelector,
