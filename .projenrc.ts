@@ -26,6 +26,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'yaml@^2',
     'fast-check@^4',
     'ajv@^8',
+    '@prometheus-io/lezer-promql@0.315.0',
   ],
 
   // npm only: no GitHub workflows, no release tooling, no other jsii targets.

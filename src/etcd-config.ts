@@ -182,6 +182,7 @@ export const OWNED_ENV: { readonly [name: string]: string } = {
   ETCD_AUTO_COMPACTION_RETENTION: '`autoCompaction`',
   ETCD_MAX_REQUEST_BYTES: '`maxRequestBytes`',
   GOMAXPROCS: '`maxProcs`',
+  ETCD_METRICS: '`metrics.level`',
   POD_NAME: 'nothing: it is the downward API\'s pod name',
   POD_NAMESPACE: 'nothing: it is the downward API\'s namespace',
   POD_IP: 'nothing: it is the downward API\'s pod IP',
