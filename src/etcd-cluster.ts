@@ -919,6 +919,23 @@ export class EtcdCluster extends Construct {
   }
 
   /**
+   * Opens the client port to the pods of `selector`: a workload (in its namespace) or
+   * `Pods.select(...)`. A workload of another chart must have a known namespace.
+   * @see EtcdNetworkPolicy.allowClient
+   */
+  public allowClient(selector: kplus.IPodSelector): void {
+    this.networkPolicy.allowClient(selector);
+  }
+
+  /**
+   * Opens the client port to the pods with `podLabels` in the namespaces with `namespaceLabels`
+   * (without them: the cluster's namespace; an empty map: every namespace).
+   */
+  public allowClientLabels(podLabels: { [key: string]: string }, namespaceLabels?: { [key: string]: string }): void {
+    this.networkPolicy.allowClientLabels(podLabels, namespaceLabels);
+  }
+
+  /**
    * Adds env, volumes and mounts to the etcd container (used by the feature constructs).
    * @internal
    */

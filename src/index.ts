@@ -8,12 +8,16 @@ export { EtcdImage, ToolsImage, ContainerImage } from './image';
 export type { ImageOptions } from './image';
 export { ResourcesPreset } from './resources';
 export { AutoCompaction, LogLevel } from './etcd-config';
-export { EtcdMetrics } from './metrics';
-export type { EtcdMetricsOptions } from './metrics';
-export { EtcdScheduling } from './scheduling';
-export type { EtcdSchedulingOptions } from './scheduling';
-export { EtcdNetworkPolicy } from './network-policy';
-export type { EtcdNetworkPolicyOptions } from './network-policy';
+export { EtcdMetrics, MetricsLevel, ScrapePort, ScrapeScheme, RelabelAction, AlertSeverity } from './metrics';
+export type {
+  EtcdMetricsOptions, EtcdMonitorOptions, EtcdScrapeTlsConfig, EtcdRelabeling, EtcdPrometheusRuleOptions, EtcdAlertThresholds, EtcdAlertRule,
+} from './metrics';
+export { EtcdScheduling, AffinityPreset, WhenUnsatisfiable, TolerationOperator } from './scheduling';
+export type {
+  EtcdSchedulingOptions, EtcdNodeAffinityPreset, EtcdNodeAffinityTerm, EtcdPodAffinityTerm, EtcdAffinity, EtcdTopologySpread, EtcdToleration,
+} from './scheduling';
+export { EtcdNetworkPolicy, NetworkPeer } from './network-policy';
+export type { EtcdNetworkPolicyOptions, EtcdNetworkPolicyRule } from './network-policy';
 export { EtcdTls, TlsSource, CertManagerIssuer, KeyAlgorithm } from './tls';
 export type { EtcdTlsOptions, TlsSecretKeys, CertManagerOptions, ClientCertificateOptions } from './tls';
 export { EtcdAuth, AuthTokenType, JwtSignMethod } from './auth';

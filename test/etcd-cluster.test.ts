@@ -15,6 +15,7 @@ describe('EtcdCluster defaults', () => {
     expect(inventory).toEqual([
       'ConfigMap/etcd-runtime',
       expect.stringMatching(/^Job\/etcd-reconcile-[0-9a-f]{8}$/),
+      'NetworkPolicy/etcd',
       'PodDisruptionBudget/etcd',
       'Service/etcd',
       'Service/etcd-headless',
@@ -181,7 +182,7 @@ describe('EtcdCluster defaults', () => {
 
   test('the runtime ConfigMap carries the scripts and the desired member list', () => {
     const cm = find(manifests, 'ConfigMap', 'etcd-runtime');
-    expect(Object.keys(cm.data).sort()).toEqual(['entrypoint.sh', 'lib.sh', 'members', 'reconcile.sh']);
+    expect(Object.keys(cm.data).sort()).toEqual(['defrag.sh', 'entrypoint.sh', 'lib.sh', 'members', 'reconcile.sh', 'snapshot.sh']);
     expect(cm.data.members).toBe('etcd-0\netcd-1\netcd-2\n');
     expect(cm.data['entrypoint.sh']).toMatch(/^#!\/bin\/sh\n/);
   });
