@@ -37,7 +37,8 @@ other_endpoints() {
 # cluster has no cluster version yet.
 members_holding_data() {
   desired_members | grep -vxF "$ETCD_NAME" | while read -r member; do
-    if wget -q -T 2 -O - "$(metrics_url "$member")" 2>/dev/null | grep -q '^etcd_cluster_version{'; then
+    # (timeout rather than wget -T: some busybox builds crash on -T when the connection fails)
+    if timeout 3 wget -q -O - "$(metrics_url "$member")" 2>/dev/null | grep -q '^etcd_cluster_version{'; then
       echo "$member"
     fi
   done | join_lines ' '
