@@ -39,6 +39,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    // The per-file coverage table drowns the test output; coverage is still written to coverage/.
+    coverageText: false,
     jestConfig: {
       testTimeout: 60_000,
       // The real-etcd scenarios start several processes each; one worker keeps them apart.
