@@ -29,7 +29,7 @@ async function write(sb: Sandbox, prefix: string, total: number, value = 'v'): P
   }
 }
 
-async function count(sb: Sandbox, endpoints: string[], prefix: string): Promise<number> {
+async function countKeys(sb: Sandbox, endpoints: string[], prefix: string): Promise<number> {
   return Number((await etcdctl(sb, endpoints, ['get', `${prefix}/`, '--prefix', '--count-only', '-w', 'fields'])).match(/"Count" : (\d+)/)![1]);
 }
 
@@ -79,7 +79,7 @@ describe('disaster recovery', () => {
     for (const pod of pods) {
       expect(pod.logs('etcd')).toContain(`restoring /snapshots/${newest}`);
     }
-    expect(await count(sb, three, 'dr')).toBe(KEYS);
+    expect(await countKeys(sb, three, 'dr')).toBe(KEYS);
     for (const m of members(3)) {
       expect(await localGet(sb, m, 'dr/00999')).toBe('v');
     }
@@ -95,7 +95,7 @@ describe('disaster recovery', () => {
     const pods = await sb.startStatefulSet('etcd2');
     await allReady(pods);
     const endpoints = members(3).map(m => `http://${m.replace('etcd', 'etcd2')}.etcd2-headless.${NAMESPACE}.svc.cluster.local:2379`);
-    expect(await count(sb, endpoints, 'dr')).toBe(KEYS);
+    expect(await countKeys(sb, endpoints, 'dr')).toBe(KEYS);
     expect(pods[0].logs('etcd')).toContain(`restoring /init-snapshot/${file}`);
   });
 
@@ -121,7 +121,7 @@ describe('disaster recovery', () => {
     }
     await eventually('all members healthy', async () =>
       (await etcdctl(sb, three, ['endpoint', 'health'])).split('\n').filter(l => l.includes('is healthy')).length === 3);
-    expect(await count(sb, three, 'dr')).toBe(KEYS);
+    expect(await countKeys(sb, three, 'dr')).toBe(KEYS);
     // Below the threshold now: a second run skips every member.
     const again = await sb.runCronJob('etcd-defrag');
     expect(again.succeeded).toBe(true);
