@@ -406,7 +406,9 @@ export class EtcdNetworkPolicy extends Construct {
       { ports: [this.port(f.clientPort)], from: this.clientPeers },
     ];
     if (this.scrapers === undefined || this.scrapers.length) {
-      ingress.push({ ports: [this.port(f.metricsPort)], from: this.scrapers });
+      // A monitor may scrape the client port instead (cluster.metrics.scrapePort): scrapers may reach that one too.
+      const scrapePorts = [...new Set([f.metricsPort, this.cluster.metrics.scrapePort])];
+      ingress.push({ ports: scrapePorts.map(p => this.port(p)), from: this.scrapers });
     }
     ingress.push(...this.extraIngress.map(r => ({ ports: r.ports, from: r.from })));
     const egress: k8s.NetworkPolicyEgressRule[] = this.allowExternalEgress ? [{}] : [

@@ -1,6 +1,6 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { EtcdCluster, EtcdClusterProps } from '../src';
+import { EtcdCluster, EtcdClusterProps, ScrapePort } from '../src';
 import {
   Connection, Endpoint, NamespaceInfo, NetworkPolicyEvaluator, PodEndpoint, external, matchesSelector, node, pod,
 } from './netpol-eval';
@@ -656,4 +656,14 @@ test('the member pod\'s named ports match what the policy opens', () => {
   const { manifests, policy } = synthPolicy({});
   const ports = Object.fromEntries(container(memberPod(manifests), 'etcd').ports.map((p: Manifest) => [p.name, p.containerPort]));
   expect(policy.spec.ingress.map((r: Manifest) => r.ports[0].port)).toEqual([ports.peer, ports.client, ports.metrics]);
+});
+
+describe('NetworkPolicy and metrics agree', () => {
+  test('scrapers may reach the port the monitors scrape, also when it is the client port', () => {
+    const { manifests } = synthCluster({ metrics: { enabled: true, podMonitor: { enabled: true, port: ScrapePort.CLIENT } } });
+    const rule = find(manifests, 'NetworkPolicy', 'etcd').spec.ingress
+      .find((r: Manifest) => r.ports.some((p: Manifest) => p.port === 2381));
+    expect(rule.ports.map((p: Manifest) => p.port)).toEqual([2381, 2379]);
+    expect(rule.from).toEqual([{ namespaceSelector: {} }]);
+  });
 });
