@@ -426,6 +426,17 @@ export interface EtcdReconcileJobOptions {
 }
 
 /**
+ * Options of `EtcdCluster.connectionEnv`.
+ */
+export interface ConnectionEnvOptions {
+  /**
+   * Where the application mounts its client credentials (with client TLS).
+   * @default '/etc/etcd/client'
+   */
+  readonly credentialsPath?: string;
+}
+
+/**
  * Properties of an `EtcdCluster`. Every prop is optional: `new EtcdCluster(chart, 'etcd')` is a
  * 3-member cluster on the upstream image with 8 GiB volumes.
  */
@@ -933,6 +944,21 @@ export class EtcdCluster extends Construct {
    */
   public allowClientLabels(podLabels: { [key: string]: string }, namespaceLabels?: { [key: string]: string }): void {
     this.networkPolicy.allowClientLabels(podLabels, namespaceLabels);
+  }
+
+  /**
+   * The environment an application needs to reach the cluster: `ETCDCTL_ENDPOINTS` (the client
+   * Service) and, with client TLS, where etcdctl finds the CA and the client certificate. The
+   * variable names are etcdctl's; most client libraries read the same values from their own options.
+   * Mount the credentials (e.g. the Secret `tls.addClientCertificate` returns) at `credentialsPath`.
+   */
+  public connectionEnv(options: ConnectionEnvOptions = {}): { [name: string]: kplus.EnvValue } {
+    const path = options.credentialsPath ?? '/etc/etcd/client';
+    if (!/^\/[^\s:]*$/.test(path)) {
+      invalid(this, 'connectionEnv.credentialsPath', `must be an absolute path (got "${path}")`);
+    }
+    const env = { ETCDCTL_ENDPOINTS: this.clientEndpoint, ...this.tls._clientEnv(path) };
+    return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, kplus.EnvValue.fromValue(value)]));
   }
 
   /**

@@ -1,7 +1,7 @@
 export { EtcdCluster } from './etcd-cluster';
 export type {
   EtcdClusterProps, EtcdPorts, EtcdPersistence, EtcdSecurityContext, EtcdProbeOptions, EtcdProbes, EtcdClientServiceOptions,
-  EtcdServiceAccountOptions, EtcdDisruptionBudgetOptions, EtcdVolumeMount, EtcdVolumeClaimTemplate, EtcdReconcileJobOptions,
+  EtcdServiceAccountOptions, EtcdDisruptionBudgetOptions, EtcdVolumeMount, EtcdVolumeClaimTemplate, EtcdReconcileJobOptions, ConnectionEnvOptions,
 } from './etcd-cluster';
 export { PvcRetention, ExternalTrafficPolicy, SessionAffinity } from './etcd-cluster';
 export { EtcdImage, ToolsImage, ContainerImage } from './image';

@@ -257,6 +257,8 @@ export class EtcdTls extends Construct {
   public readonly peerTls: boolean;
   /** Whether clients must present certificates. */
   public readonly clientCertAuth: boolean;
+  /** Whether client traffic uses etcd's automatic (unverifiable) certificates. */
+  public readonly clientAutoTls: boolean;
 
   private readonly cluster: EtcdCluster;
   private readonly issuerRef?: { name: string; kind: string; group: string };
@@ -271,6 +273,7 @@ export class EtcdTls extends Construct {
     this.clientTls = client.enabled;
     this.peerTls = peer.enabled;
     this.clientCertAuth = options.clientCertAuth ?? false;
+    this.clientAutoTls = client._kind === TlsKind.AUTO;
     const hasCa = (s: TlsSource) => s._kind === TlsKind.SECRET || s._kind === TlsKind.CERT_MANAGER;
     const peerCertAuth = options.peerCertAuth ?? hasCa(peer);
 
@@ -368,6 +371,25 @@ export class EtcdTls extends Construct {
         mounts: [{ name: 'tls-client', mountPath: `${MOUNT}/client`, readOnly: true }],
       });
     }
+  }
+
+  /**
+   * etcdctl's environment for an application whose client credentials (a Secret in cert-manager's
+   * layout, e.g. from `addClientCertificate`) are mounted at `credentialsPath`.
+   * @internal
+   */
+  public _clientEnv(credentialsPath: string): { [name: string]: string } {
+    if (this.clientAutoTls) {
+      return { ETCDCTL_INSECURE_SKIP_TLS_VERIFY: 'true' };
+    }
+    if (!this.clientTls) {
+      return {};
+    }
+    const dir = credentialsPath.replace(/\/+$/, '');
+    return {
+      ETCDCTL_CACERT: `${dir}/${this.clientKeys.ca}`,
+      ...this.clientCertAuth ? { ETCDCTL_CERT: `${dir}/${this.clientKeys.cert}`, ETCDCTL_KEY: `${dir}/${this.clientKeys.privateKey}` } : {},
+    };
   }
 
   /**

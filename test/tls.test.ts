@@ -230,3 +230,27 @@ describe('TLS validation', () => {
     expect(() => cm.tls.addClientCertificate('bad', { commonName: 'a b' })).toThrow(/`addClientCertificate.commonName` must be 1 to 64 characters/);
   });
 });
+
+describe('connectionEnv', () => {
+  test('plain text: only the endpoint', () => {
+    const env = synthCluster().cluster.connectionEnv();
+    expect(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.value]))).toEqual({ ETCDCTL_ENDPOINTS: 'http://etcd.etcd.svc.cluster.local:2379' });
+  });
+
+  test('client certificates: where the mounted credentials are', () => {
+    const { cluster } = synthCluster({ tls: { client: TlsSource.certManager(), clientCertAuth: true, certManager: { selfSignedCa: true } } });
+    const env = cluster.connectionEnv({ credentialsPath: '/creds/' });
+    expect(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.value]))).toEqual({
+      ETCDCTL_ENDPOINTS: 'https://etcd.etcd.svc.cluster.local:2379',
+      ETCDCTL_CACERT: '/creds/ca.crt',
+      ETCDCTL_CERT: '/creds/tls.crt',
+      ETCDCTL_KEY: '/creds/tls.key',
+    });
+    expect(() => cluster.connectionEnv({ credentialsPath: 'relative' })).toThrow(/`connectionEnv.credentialsPath` must be an absolute path/);
+  });
+
+  test('auto TLS: verification is skipped, as it must be', () => {
+    const env = synthCluster({ tls: { client: TlsSource.auto() } }).cluster.connectionEnv();
+    expect(env.ETCDCTL_INSECURE_SKIP_TLS_VERIFY.value).toBe('true');
+  });
+});
