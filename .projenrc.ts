@@ -50,10 +50,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   tsconfigDev: {
     compilerOptions: {},
     include: ['../examples/**/*.ts', '../bench/**/*.ts'],
+    // README blocks are written there and type-checked by test/readme.test.ts.
+    exclude: ['.readme-blocks'],
   },
 });
 
-project.gitignore.exclude('cdk8s.out/', '.cache/');
+project.gitignore.exclude('cdk8s.out/', '.cache/', 'test/.readme-blocks/');
 project.npmignore?.exclude('cdk8s.out/', 'examples/', 'bench/', 'scripts/', '.ci/', 'cdk8s.yaml', 'test/crds/');
 project.eslint?.addIgnorePattern('src/imports/');
 project.eslint?.addLintPattern('examples');
