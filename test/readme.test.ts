@@ -53,6 +53,7 @@ describe('README', () => {
     const dir = fs.mkdtempSync(path.join(outdir, 'block-'));
     process.env.CDK8S_OUTDIR = dir;
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       jest.isolateModules(() => require(file));
     } finally {
       process.env.CDK8S_OUTDIR = before;
