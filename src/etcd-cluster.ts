@@ -7,7 +7,9 @@ import { EtcdAuth, EtcdAuthOptions } from './auth';
 import { EtcdDefrag, EtcdDefragOptions } from './defrag';
 import { EtcdDisasterRecovery, EtcdDisasterRecoveryOptions, EtcdStartFromSnapshotOptions } from './disaster-recovery';
 import { invalid } from './errors';
-import { AutoCompaction, EtcdSettings, LogLevel, OWNED_ENV, RUNTIME_ENV_PREFIX, etcdEnv, runtimeMemberDomain } from './etcd-config';
+import {
+  AutoCompaction, EtcdSettings, LogLevel, OWNED_ENV, RUNTIME_ENV_PREFIX, etcdEnv, runtimeMemberDomain, wholeSecondsOf as wholeSeconds,
+} from './etcd-config';
 import { ClusterFacts } from './facts';
 import { EtcdImage, ToolsImage } from './image';
 import { EtcdMetrics, EtcdMetricsOptions } from './metrics';
@@ -16,7 +18,7 @@ import {
   PodAddition, PodAdditions, PodIdentity, RUNTIME_DIR, TOOLS_DIR, containerSecurityContext, fieldRef, hardened, imagePullSecrets,
   podSecurityContext, runtimeMounts, runtimeVolumes, toolsInitContainer,
 } from './pod';
-import { ResourceRequirements, ResourcesPreset, explicitResources, sizeQuantity } from './resources';
+import { ResourceRequirements, ResourcesPreset, resolveResources, sizeQuantity } from './resources';
 import { MEMBERS_KEY, RuntimeContext, RuntimeNetwork, membersFile, runtimeEnv, runtimeJobPodTemplate, runtimeScripts } from './runtime';
 import { EtcdScheduling, EtcdSchedulingOptions } from './scheduling';
 import { EtcdTls, EtcdTlsOptions, tlsSchemes } from './tls';
@@ -1256,7 +1258,7 @@ export class EtcdCluster extends Construct {
   }
 
   private resources(): ResourceRequirements | undefined {
-    return this.props.resources ? explicitResources(this.props.resources) : (this.props.resourcesPreset ?? ResourcesPreset.MICRO)._toKube();
+    return resolveResources(this.props.resources, this.props.resourcesPreset, ResourcesPreset.MICRO);
   }
 
   private renderProbe(kind: 'startup' | 'readiness' | 'liveness', o: EtcdProbeOptions | undefined): k8s.Probe | undefined {
@@ -1472,12 +1474,6 @@ export class EtcdCluster extends Construct {
       },
     });
   }
-}
-
-/** A Duration in whole seconds, or undefined when it has a fraction of a second. */
-function wholeSeconds(d: Duration): number | undefined {
-  const ms = d.toMilliseconds();
-  return ms % 1000 === 0 ? ms / 1000 : undefined;
 }
 
 function bytes(size: Size): number {

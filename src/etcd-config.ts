@@ -31,6 +31,15 @@ export function goDuration(duration: Duration): string {
 }
 
 /**
+ * A Duration in whole seconds, or undefined when it has a fraction of a second.
+ * @internal
+ */
+export function wholeSecondsOf(d: Duration): number | undefined {
+  const ms = d.toMilliseconds();
+  return ms % 1000 === 0 ? ms / 1000 : undefined;
+}
+
+/**
  * etcd's automatic compaction of the key history (`--auto-compaction-mode` and
  * `--auto-compaction-retention`). Without it the history grows until the space quota is hit.
  * @see https://etcd.io/docs/v3.6/op-guide/maintenance/#auto-compaction

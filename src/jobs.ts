@@ -3,7 +3,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { invalid } from './errors';
-import { ResourceRequirements, ResourcesPreset, explicitResources } from './resources';
+import { wholeSecondsOf } from './etcd-config';
+import { ResourcesPreset, resolveResources } from './resources';
 import { RuntimePodOptions } from './runtime';
 
 /**
@@ -122,11 +123,11 @@ export function wholeSeconds(scope: IConstruct, prop: string, d: Duration | unde
   if (d === undefined) {
     return undefined;
   }
-  const ms = d.toMilliseconds();
-  if (ms % 1000 !== 0 || ms / 1000 < min) {
+  const seconds = wholeSecondsOf(d);
+  if (seconds === undefined || seconds < min) {
     invalid(scope, prop, `must be a whole number of seconds, at least ${min} (got ${d.toHumanString()})`);
   }
-  return ms / 1000;
+  return seconds;
 }
 
 function count(scope: IConstruct, prop: string, value: number | undefined, fallback: number, min: number): number {
@@ -148,11 +149,8 @@ export function cronJobName(cluster: { readonly _facts: { readonly name: string 
 
 /** The pod options of a runtime Job from the user's options. */
 export function jobPodOptions(o: EtcdJobPodOptions): Omit<RuntimePodOptions, 'component' | 'script'> {
-  const resources: ResourceRequirements | undefined = o.resources
-    ? explicitResources(o.resources)
-    : (o.resourcesPreset ?? ResourcesPreset.NANO)._toKube();
   return {
-    resources,
+    resources: resolveResources(o.resources, o.resourcesPreset, ResourcesPreset.NANO),
     nodeSelector: o.nodeSelector,
     tolerations: o.tolerations?.map(t => t._toKube()),
     podLabels: o.podLabels,

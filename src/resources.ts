@@ -114,3 +114,12 @@ export function explicitResources(resources: kplus.ContainerResources): Resource
     limits: Object.keys(limits).length ? limits : undefined,
   };
 }
+
+/**
+ * Explicit resources when given, else the preset, else the fallback preset.
+ * @internal
+ */
+export function resolveResources(explicit: kplus.ContainerResources | undefined, chosen: ResourcesPreset | undefined,
+  fallback: ResourcesPreset): ResourceRequirements | undefined {
+  return explicit ? explicitResources(explicit) : (chosen ?? fallback)._toKube();
+}
