@@ -8,13 +8,14 @@
 import { execFileSync } from 'child_process';
 import { App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { AutoCompaction, EtcdCluster, ResourcesPreset } from '../src';
+import { AutoCompaction, EtcdCluster, ResourcesPreset, SnapshotVolume, TlsSource } from '../src';
 
 type Kind = 'etcd' | 'baseline';
 
-/** The most complete cluster the library renders today. */
+/** A cluster with every feature on: TLS from cert-manager, auth, metrics and alerts, snapshots, defrag, zone spread. */
 function fullCluster(chart: Chart, i: number): void {
-  new EtcdCluster(chart, `etcd${i}`, {
+  const secret = kplus.Secret.fromSecretName(chart, `root${i}`, `etcd-${i}-root`);
+  const etcd = new EtcdCluster(chart, `etcd${i}`, {
     name: `etcd-${i}`,
     replicas: 5,
     autoCompaction: AutoCompaction.fromValues('periodic', '1h'),
@@ -22,7 +23,15 @@ function fullCluster(chart: Chart, i: number): void {
     persistence: { size: Size.gibibytes(20), storageClassName: 'fast' },
     clientService: { type: kplus.ServiceType.LOAD_BALANCER },
     podLabels: { team: 'platform' },
+    tls: { peer: TlsSource.certManager(), client: TlsSource.certManager(), clientCertAuth: true, certManager: { selfSignedCa: true } },
+    auth: { rootPassword: { secret, key: 'password' } },
+    metrics: { enabled: true, podMonitor: { enabled: true }, prometheusRule: { enabled: true } },
+    disasterRecovery: { volume: SnapshotVolume.newClaim({ storageClassName: 'nfs' }) },
+    defrag: {},
+    scheduling: { topologySpread: [{ topology: kplus.Topology.ZONE }] },
+    networkPolicy: { allowSameNamespace: false },
   });
+  etcd.tls.addClientCertificate('app', { commonName: 'app' });
 }
 
 function baseline(chart: Chart, i: number): void {
