@@ -27,3 +27,5 @@ export type { EtcdDisasterRecoveryOptions, EtcdStartFromSnapshotOptions, Snapsho
 export { EtcdDefrag } from './defrag';
 export type { EtcdDefragOptions } from './defrag';
 export type { EtcdJobPodOptions, EtcdCronJobOptions } from './jobs';
+export { BitnamiValues } from './bitnami';
+export type { BitnamiMigrationOptions } from './bitnami';
