@@ -209,7 +209,7 @@ export class EtcdAuth extends Construct {
     }
     const method = o.jwtSignMethod ?? JwtSignMethod.RS256;
     const ttl = o.jwtTtl ?? Duration.minutes(10);
-    const ttlMs = ttl.toMilliseconds();
+    const ttlMs = ttl.toMilliseconds({ integral: false });
     if (!(ttlMs >= 1000) || ttlMs % 1000 !== 0) {
       invalid(cluster, 'auth.jwtTtl', `must be a duration of whole seconds, at least 1 second (got ${ttl.toHumanString()})`);
     }

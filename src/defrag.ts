@@ -36,7 +36,7 @@ export class EtcdDefrag extends Construct {
       component: 'defrag',
       script: 'defrag.sh',
       env: [{ name: 'ETCDK8S_DEFRAG_MIN_PERCENT', value: `${min}` }],
-      ...jobPodOptions(options),
+      ...jobPodOptions(cluster, 'defrag', options),
     });
     this.cronJob = new k8s.KubeCronJob(this, 'CronJob', {
       metadata: cluster._metadata(cronJobName(cluster, 'defrag'), 'defrag'),

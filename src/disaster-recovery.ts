@@ -1,4 +1,4 @@
-import { Cron, Size } from 'cdk8s';
+import { Cron, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -167,7 +167,7 @@ export class EtcdDisasterRecovery extends Construct {
       this.snapshotClaimName = volume._claimName ?? `${facts.name}-snapshots`;
       if (volume._claimName === undefined) {
         const size = volume._options.size ?? Size.gibibytes(2);
-        if (!(size.toKibibytes() > 0)) {
+        if (!(size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) > 0)) {
           invalid(cluster, 'disasterRecovery.volume size', `must be larger than zero (got ${sizeQuantity(size)})`);
         }
         this.snapshotClaim = new k8s.KubePersistentVolumeClaim(this, 'SnapshotClaim', {
@@ -196,7 +196,7 @@ export class EtcdDisasterRecovery extends Construct {
         ],
         volumes: [snapshotVolume],
         mounts: [{ name: 'snapshots', mountPath: SNAPSHOT_DIR, subPath: dr.subPath }],
-        ...jobPodOptions(dr),
+        ...jobPodOptions(cluster, 'disasterRecovery', dr),
       });
       this.snapshotCronJob = new k8s.KubeCronJob(this, 'SnapshotCronJob', {
         metadata: cluster._metadata(cronJobName(cluster, 'snapshot'), 'snapshot'),

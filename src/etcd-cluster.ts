@@ -1,5 +1,5 @@
 import * as crypto from 'crypto';
-import { Chart, Duration, Names, Size } from 'cdk8s';
+import { Chart, Duration, Names, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -12,6 +12,7 @@ import {
 } from './etcd-config';
 import { ClusterFacts } from './facts';
 import { EtcdImage, ToolsImage } from './image';
+import { validateAnnotations, validateLabels } from './labels';
 import { EtcdMetrics, EtcdMetricsOptions } from './metrics';
 import { EtcdNetworkPolicy, EtcdNetworkPolicyOptions } from './network-policy';
 import {
@@ -728,6 +729,10 @@ export interface EtcdClusterProps {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+/** More members than this is not a sensible etcd cluster (and not one the runtime is tested with). */
+const MAX_MEMBERS = 15;
+/** The largest value of Kubernetes' int32 fields (counts, most seconds). */
+const INT32_MAX = 2147483647;
 
 /**
  * A production etcd cluster: a StatefulSet of members on the upstream etcd image, a headless
@@ -806,9 +811,11 @@ export class EtcdCluster extends Construct {
     this.name = props.name ?? Names.toDnsLabel(this, { maxLen: 40 });
     this.validateName();
     this.replicas = props.replicas ?? 3;
-    if (!Number.isInteger(this.replicas) || this.replicas < 1) {
-      invalid(this, 'replicas', `must be a whole number of at least 1 (got ${this.replicas})`);
+    if (!Number.isInteger(this.replicas) || this.replicas < 1 || this.replicas > MAX_MEMBERS) {
+      invalid(this, 'replicas', `must be a whole number of at least 1 and at most ${MAX_MEMBERS} (got ${this.replicas}); `
+        + 'etcd recommends 3, 5 or 7 members, since every member slows down writes');
     }
+    this.validateMetadata();
     this.clientPort = this.port('ports.client', props.ports?.client, 2379);
     this.peerPort = this.port('ports.peer', props.ports?.peer, 2380);
     this.metricsPort = this.port('ports.metrics', props.ports?.metrics, 2381);
@@ -1025,8 +1032,9 @@ export class EtcdCluster extends Construct {
   }
 
   private validateName(): void {
-    if (!DNS_LABEL.test(this.name) || this.name.length > 52) {
-      invalid(this, 'name', `must be a DNS label (lower-case letters, digits and "-") of at most 52 characters (got "${this.name}")`);
+    // The client Service is named `<name>`, and Service names are DNS-1035 labels: they start with a letter.
+    if (!DNS_LABEL.test(this.name) || !/^[a-z]/.test(this.name) || this.name.length > 52) {
+      invalid(this, 'name', `must be a DNS label (lower-case letters, digits and "-", starting with a letter) of at most 52 characters (got "${this.name}")`);
     }
     // The longest derived name: the reconcile Job, `<name>-reconcile-<hash>`, at most 63.
     const longest = `${this.name}-reconcile-12345678`;
@@ -1065,8 +1073,8 @@ export class EtcdCluster extends Construct {
     const p = this.props;
     const heartbeat = p.heartbeatInterval ?? Duration.millis(100);
     const election = p.electionTimeout ?? Duration.millis(1000);
-    const heartbeatMs = heartbeat.toMilliseconds();
-    const electionMs = election.toMilliseconds();
+    const heartbeatMs = heartbeat.toMilliseconds({ integral: false });
+    const electionMs = election.toMilliseconds({ integral: false });
     if (!Number.isInteger(heartbeatMs) || heartbeatMs < 1) {
       invalid(this, 'heartbeatInterval', `must be a whole number of milliseconds, at least 1 (got ${heartbeatMs}ms)`);
     }
@@ -1117,6 +1125,23 @@ export class EtcdCluster extends Construct {
     };
   }
 
+  private validateMetadata(): void {
+    const p = this.props;
+    for (const [prop, labels] of [
+      ['labels', p.labels], ['podLabels', p.podLabels], ['persistence.labels', p.persistence?.labels],
+      ['persistence.selector', p.persistence?.selector], ['serviceAccount.labels', p.serviceAccount?.labels],
+    ] as const) {
+      validateLabels(this, prop, labels ?? {});
+    }
+    for (const [prop, annotations] of [
+      ['annotations', p.annotations], ['podAnnotations', p.podAnnotations], ['persistence.annotations', p.persistence?.annotations],
+      ['serviceAccount.annotations', p.serviceAccount?.annotations], ['clientService.annotations', p.clientService?.annotations],
+      ['headlessServiceAnnotations', p.headlessServiceAnnotations],
+    ] as const) {
+      validateAnnotations(this, prop, annotations);
+    }
+  }
+
   private validateExtraEnv(): void {
     for (const name of Object.keys(this.props.extraEnv ?? {})) {
       if (!ENV_NAME.test(name)) {
@@ -1136,7 +1161,7 @@ export class EtcdCluster extends Construct {
     const p = this.props.persistence ?? {};
     const enabled = p.enabled ?? true;
     const claimName = p.claimTemplateName ?? 'data';
-    if (!DNS_LABEL.test(claimName)) {
+    if (!DNS_LABEL.test(claimName) || claimName.length > 63) {
       invalid(this, 'persistence.claimTemplateName', `must be a DNS label (got "${claimName}")`);
     }
     const limit = enabled ? (p.size ?? Size.gibibytes(8)) : p.emptyDirSizeLimit;
@@ -1167,8 +1192,8 @@ export class EtcdCluster extends Construct {
       volumes.push({ name: claimName, emptyDir: { sizeLimit: limit && k8s.Quantity.fromString(sizeQuantity(limit)) } });
     }
     for (const [i, t] of (this.props.extraVolumeClaimTemplates ?? []).entries()) {
-      if (!DNS_LABEL.test(t.name) || t.name === claimName) {
-        invalid(this, `extraVolumeClaimTemplates[${i}].name`, `must be a DNS label other than "${claimName}" (got "${t.name}")`);
+      if (!DNS_LABEL.test(t.name) || t.name.length > 63 || claimTemplates.some(c => c.metadata?.name === t.name)) {
+        invalid(this, `extraVolumeClaimTemplates[${i}].name`, `must be a DNS label other than "${claimName}" and the other templates' names (got "${t.name}")`);
       }
       if (!(bytes(t.size) > 0)) {
         invalid(this, `extraVolumeClaimTemplates[${i}].size`, 'must be larger than zero');
@@ -1218,11 +1243,11 @@ export class EtcdCluster extends Construct {
     if (o.sessionAffinityTimeout && (affinityTimeout === undefined || affinityTimeout < 1 || affinityTimeout > 86400)) {
       invalid(this, 'clientService.sessionAffinityTimeout', `must be whole seconds from 1 second to 1 day (got ${o.sessionAffinityTimeout.toHumanString()})`);
     }
-    const extraPorts = (o.extraPorts ?? []).map(p => ({
+    const extraPorts = (o.extraPorts ?? []).map((p, i) => ({
       name: p.name,
-      port: p.port,
-      targetPort: p.targetPort === undefined ? undefined : k8s.IntOrString.fromNumber(p.targetPort),
-      nodePort: p.nodePort,
+      port: this.port(`clientService.extraPorts[${i}].port`, p.port, 0),
+      targetPort: p.targetPort === undefined ? undefined : k8s.IntOrString.fromNumber(this.port(`clientService.extraPorts[${i}].targetPort`, p.targetPort, 0)),
+      nodePort: p.nodePort === undefined ? undefined : this.port(`clientService.extraPorts[${i}].nodePort`, p.nodePort, 0),
       protocol: p.protocol,
     }));
     const ports: k8s.ServicePort[] = [
@@ -1277,15 +1302,15 @@ export class EtcdCluster extends Construct {
     const successThreshold = o?.successThreshold ?? 1;
     const seconds = (prop: string, d: Duration | undefined, fallback: number, min: number) => {
       const s = d === undefined ? fallback : wholeSeconds(d);
-      if (s === undefined || s < min) {
-        invalid(this, `probes.${kind}.${prop}`, `must be a whole number of seconds, at least ${min} (got ${d?.toHumanString()})`);
+      if (s === undefined || s < min || s > INT32_MAX) {
+        invalid(this, `probes.${kind}.${prop}`, `must be a whole number of seconds, at least ${min}, at most ${INT32_MAX} (got ${d?.toHumanString()})`);
       }
       return s;
     };
-    if (!Number.isInteger(failureThreshold) || failureThreshold < 1) {
-      invalid(this, `probes.${kind}.failureThreshold`, `must be a whole number of at least 1 (got ${failureThreshold})`);
+    if (!Number.isInteger(failureThreshold) || failureThreshold < 1 || failureThreshold > INT32_MAX) {
+      invalid(this, `probes.${kind}.failureThreshold`, `must be a whole number of at least 1, at most ${INT32_MAX} (got ${failureThreshold})`);
     }
-    if (!Number.isInteger(successThreshold) || successThreshold < 1 || (kind !== 'readiness' && successThreshold !== 1)) {
+    if (!Number.isInteger(successThreshold) || successThreshold < 1 || successThreshold > INT32_MAX || (kind !== 'readiness' && successThreshold !== 1)) {
       invalid(this, `probes.${kind}.successThreshold`, `must be 1${kind === 'readiness' ? ' or more' : ' (Kubernetes requires it)'} (got ${successThreshold})`);
     }
     return {
@@ -1308,8 +1333,13 @@ export class EtcdCluster extends Construct {
       ...runtimeEnv(this.runtimeNetwork),
       ...this.memberAdditions.envVars,
       ...this.clientAdditions.envVars.filter(e => !this.memberAdditions.hasEnv(e.name)),
-      ...Object.entries(p.extraEnv ?? {}).map(([name, v]) => ({ name, value: v.value, valueFrom: v.valueFrom })),
     ];
+    for (const [name, v] of Object.entries(p.extraEnv ?? {})) {
+      if (env.some(e => e.name === name)) {
+        invalid(this, `extraEnv.${name}`, 'is already set by the construct for a configured feature (e.g. `tls`, `auth`, `metrics`); use that prop instead');
+      }
+      env.push({ name, value: v.value, valueFrom: v.valueFrom });
+    }
 
     const volumes = new Map<string, k8s.Volume>();
     [...runtimeVolumes(this.runtimeConfig.name), ...persistence.volumes, ...this.memberAdditions.volumeList, ...this.clientAdditions.volumeList]
@@ -1347,13 +1377,24 @@ export class EtcdCluster extends Construct {
       paths.add(m.mountPath);
     }
 
-    const userContainers = (list: kplus.ContainerProps[] | undefined) => (list ?? []).map(c => {
+    const userContainers = (prop: string, list: kplus.ContainerProps[] | undefined) => (list ?? []).map((c, i) => {
       const container = new kplus.Container(c);
       container.mounts.forEach(m => addVolume(m.volume._toKube()));
-      return hardened(container._toKube());
+      const kube = hardened(container._toKube());
+      if (!DNS_LABEL.test(kube.name)) {
+        invalid(this, `${prop}[${i}].name`, `must be a DNS label (lower-case letters, digits and "-") (got "${kube.name}")`);
+      }
+      if (prop === 'initContainers' && c.restartPolicy !== kplus.ContainerRestartPolicy.ALWAYS) {
+        // Kubernetes allows probes only on sidecar init containers; cdk8s-plus adds a startup probe for a port.
+        if (c.startup || c.readiness || c.liveness) {
+          invalid(this, `${prop}[${i}]`, 'may only have probes as a sidecar (`restartPolicy: ContainerRestartPolicy.ALWAYS`)');
+        }
+        return { ...kube, startupProbe: undefined, readinessProbe: undefined, livenessProbe: undefined };
+      }
+      return kube;
     });
-    const sidecars = userContainers(p.sidecars);
-    const initContainers = userContainers(p.initContainers);
+    const sidecars = userContainers('sidecars', p.sidecars);
+    const initContainers = userContainers('initContainers', p.initContainers);
     const names = new Set(['tools', 'etcd']);
     for (const c of [...initContainers, ...sidecars]) {
       if (names.has(c.name)) {
@@ -1448,14 +1489,14 @@ export class EtcdCluster extends Construct {
     const ttl = wholeSeconds(o.ttlAfterFinished ?? Duration.hours(1));
     const backoffLimit = o.backoffLimit ?? 6;
     const timeout = wholeSeconds(o.timeout ?? Duration.minutes(10));
-    if (!Number.isInteger(backoffLimit) || backoffLimit < 0) {
-      invalid(this, 'reconcileJob.backoffLimit', `must be a whole number of at least 0 (got ${backoffLimit})`);
+    if (!Number.isInteger(backoffLimit) || backoffLimit < 0 || backoffLimit > INT32_MAX) {
+      invalid(this, 'reconcileJob.backoffLimit', `must be a whole number of at least 0, at most ${INT32_MAX} (got ${backoffLimit})`);
     }
     if (timeout === undefined || timeout < 30) {
       invalid(this, 'reconcileJob.timeout', `must be at least 30 whole seconds (got ${o.timeout?.toHumanString()})`);
     }
-    if (ttl === undefined) {
-      invalid(this, 'reconcileJob.ttlAfterFinished', `must be a whole number of seconds (got ${o.ttlAfterFinished?.toHumanString()})`);
+    if (ttl === undefined || ttl > INT32_MAX) {
+      invalid(this, 'reconcileJob.ttlAfterFinished', `must be a whole number of seconds, at most ${INT32_MAX} (got ${o.ttlAfterFinished?.toHumanString()})`);
     }
     return new k8s.KubeJob(this, 'ReconcileJob', {
       metadata: this.metadata(`${this.name}-reconcile-${hash}`, 'reconcile'),
@@ -1477,5 +1518,5 @@ export class EtcdCluster extends Construct {
 }
 
 function bytes(size: Size): number {
-  return size.toKibibytes() * 1024;
+  return size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024;
 }

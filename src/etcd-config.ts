@@ -21,7 +21,7 @@ const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
  * @internal
  */
 export function goDuration(duration: Duration): string {
-  const ms = duration.toMilliseconds();
+  const ms = duration.toMilliseconds({ integral: false });
   for (const [unit, factor] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
     if (ms % factor === 0) {
       return `${ms / factor}${unit}`;
@@ -35,7 +35,7 @@ export function goDuration(duration: Duration): string {
  * @internal
  */
 export function wholeSecondsOf(d: Duration): number | undefined {
-  const ms = d.toMilliseconds();
+  const ms = d.toMilliseconds({ integral: false });
   return ms % 1000 === 0 ? ms / 1000 : undefined;
 }
 
@@ -49,8 +49,9 @@ export class AutoCompaction {
    * Keep `retention` of history (etcd compacts every hour, or every `retention` when shorter).
    */
   public static periodic(retention: Duration): AutoCompaction {
-    if (retention.toMilliseconds() <= 0) {
-      invalidValue('AutoCompaction.periodic', 'retention', 'must be longer than zero (to switch compaction off, leave `autoCompaction` unset)');
+    const ms = retention.toMilliseconds({ integral: false });
+    if (!Number.isInteger(ms) || ms <= 0) {
+      invalidValue('AutoCompaction.periodic', 'retention', 'must be longer than zero, in whole milliseconds (to switch compaction off, leave `autoCompaction` unset)');
     }
     return new AutoCompaction('periodic', goDuration(retention));
   }

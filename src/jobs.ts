@@ -4,6 +4,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { invalid } from './errors';
 import { wholeSecondsOf } from './etcd-config';
+import { validateAnnotations, validateLabels } from './labels';
 import { ResourcesPreset, resolveResources } from './resources';
 import { RuntimePodOptions } from './runtime';
 
@@ -132,8 +133,8 @@ export function wholeSeconds(scope: IConstruct, prop: string, d: Duration | unde
 
 function count(scope: IConstruct, prop: string, value: number | undefined, fallback: number, min: number): number {
   const n = value ?? fallback;
-  if (!Number.isInteger(n) || n < min) {
-    invalid(scope, prop, `must be a whole number of at least ${min} (got ${n})`);
+  if (!Number.isInteger(n) || n < min || n > 2147483647) {
+    invalid(scope, prop, `must be a whole number of at least ${min}, at most 2147483647 (got ${n})`);
   }
   return n;
 }
@@ -147,8 +148,11 @@ export function cronJobName(cluster: { readonly _facts: { readonly name: string 
   return name;
 }
 
-/** The pod options of a runtime Job from the user's options. */
-export function jobPodOptions(o: EtcdJobPodOptions): Omit<RuntimePodOptions, 'component' | 'script'> {
+/** The pod options of a runtime Job from the user's options (`prop` names them in errors). */
+export function jobPodOptions(scope: IConstruct, prop: string, o: EtcdJobPodOptions): Omit<RuntimePodOptions, 'component' | 'script'> {
+  validateLabels(scope, `${prop}.podLabels`, o.podLabels ?? {});
+  validateLabels(scope, `${prop}.nodeSelector`, o.nodeSelector ?? {});
+  validateAnnotations(scope, `${prop}.podAnnotations`, o.podAnnotations);
   return {
     resources: resolveResources(o.resources, o.resourcesPreset, ResourcesPreset.NANO),
     nodeSelector: o.nodeSelector,

@@ -447,7 +447,8 @@ export interface EtcdMetricsOptions {
 /** The label every series scraped by the construct's monitors carries. */
 const CLUSTER_LABEL = 'etcd_cluster';
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1123 label (a namespace name): at most 63 characters. */
+const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MATCHER = '\\s*[a-zA-Z_][a-zA-Z0-9_]*\\s*(=~|!~|!=|=)\\s*"(?:[^"\\\\\\n]|\\\\.)*"\\s*';
 const MATCHERS = new RegExp(`^${MATCHER}(,${MATCHER})*,?\\s*$`);
 const FAILED_GRPC_CODES = 'Unknown|FailedPrecondition|ResourceExhausted|Internal|Unavailable|DataLoss|DeadlineExceeded';
@@ -746,8 +747,8 @@ export class EtcdMetrics extends Construct {
         && !/^[a-zA-Z_$][a-zA-Z0-9_${}]*$/.test(r.targetLabel)) {
         invalid(this, `${prop}[${i}].targetLabel`, `must be a label name (got "${r.targetLabel}")`);
       }
-      if (action === RelabelAction.HASHMOD && !(Number.isInteger(r.modulus) && r.modulus! > 0)) {
-        invalid(this, `${prop}[${i}].modulus`, `must be a whole number of at least 1 for HASHMOD (got ${r.modulus})`);
+      if ((action === RelabelAction.HASHMOD || r.modulus !== undefined) && !(Number.isInteger(r.modulus) && r.modulus! > 0)) {
+        invalid(this, `${prop}[${i}].modulus`, `must be a whole number of at least 1 for HASHMOD (got ${r.modulus})${action === RelabelAction.HASHMOD ? '' : '; other actions ignore it'}`);
       }
       for (const l of r.sourceLabels ?? []) {
         if (!LABEL_NAME.test(l)) {

@@ -4,43 +4,11 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { invalid } from './errors';
 import type { EtcdCluster } from './etcd-cluster';
+import { validateLabels } from './labels';
 
 /** The label Kubernetes puts on every namespace, with the namespace's name. */
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 const COMPONENT_LABEL = 'app.kubernetes.io/component';
-const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
-/** Whether `key` is a label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters. */
-export function isLabelKey(key: string): boolean {
-  const parts = key.split('/');
-  if (parts.length > 2) {
-    return false;
-  }
-  const name = parts[parts.length - 1];
-  const prefix = parts.length === 2 ? parts[0] : undefined;
-  return QUALIFIED_NAME.test(name) && name.length <= 63
-    && (prefix === undefined || (DNS_SUBDOMAIN.test(prefix) && prefix.length <= 253));
-}
-
-/** Whether `value` is a label value (at most 63 characters, may be empty). */
-export function isLabelValue(value: string): boolean {
-  return LABEL_VALUE.test(value) && value.length <= 63;
-}
-
-/** Throws for the first key or value of `labels` that Kubernetes would refuse. */
-export function validateLabels(scope: Construct, prop: string, labels: { [key: string]: string }): void {
-  for (const [key, value] of Object.entries(labels)) {
-    if (!isLabelKey(key)) {
-      invalid(scope, prop, `has "${key}", which is not a label key (an optional DNS prefix and "/", then letters, digits, "-", "_", "." up to 63 characters)`);
-    }
-    if (typeof value !== 'string' || !isLabelValue(value)) {
-      invalid(scope, prop, `has "${key}": "${value}", which is not a label value (letters, digits, "-", "_", "." up to 63 characters, starting and ending with a letter or digit)`);
-    }
-  }
-}
-
 /**
  * A source (ingress) or destination (egress) of traffic in a NetworkPolicy rule.
  *

@@ -1,4 +1,4 @@
-import { Size } from 'cdk8s';
+import { Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { invalidValue } from './errors';
 
@@ -82,7 +82,7 @@ function quantities(values: { [resource: string]: string }): { [resource: string
  * @internal
  */
 export function sizeQuantity(size: Size): string {
-  const kib = size.toKibibytes();
+  const kib = size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
   for (const [unit, factor] of [['Ti', 1024 ** 3], ['Gi', 1024 ** 2], ['Mi', 1024]] as const) {
     if (kib >= factor && kib % factor === 0) {
       return `${kib / factor}${unit}`;

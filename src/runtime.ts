@@ -102,7 +102,8 @@ export function runtimeJobPodTemplate(ctx: RuntimeContext, options: RuntimePodOp
   ];
   return {
     metadata: {
-      labels: { ...ctx.labels, 'app.kubernetes.io/component': options.component, ...options.podLabels },
+      // The component comes last: with `etcd` a Job's pods would carry the members' selector.
+      labels: { ...ctx.labels, ...options.podLabels, 'app.kubernetes.io/component': options.component },
       annotations: options.podAnnotations,
     },
     spec: {

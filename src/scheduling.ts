@@ -4,7 +4,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { invalid } from './errors';
 import type { EtcdCluster } from './etcd-cluster';
-import { isLabelKey, isLabelValue, resolvePodSelector, validateLabels } from './network-policy';
+import { isLabelKey, isLabelValue, validateLabels } from './labels';
+import { resolvePodSelector } from './network-policy';
 
 /**
  * How strongly a preset places the members.
@@ -412,15 +413,15 @@ export class EtcdScheduling extends Construct {
       if (!isLabelKey(topologyKey)) {
         invalid(this.cluster, `${prop}.topology`, `must be a node label key (got "${topologyKey}")`);
       }
-      if (!Number.isInteger(maxSkew) || maxSkew < 1) {
-        invalid(this.cluster, `${prop}.maxSkew`, `must be a whole number of at least 1 (got ${maxSkew})`);
+      if (!Number.isInteger(maxSkew) || maxSkew < 1 || maxSkew > 2147483647) {
+        invalid(this.cluster, `${prop}.maxSkew`, `must be a whole number of at least 1, at most 2147483647 (got ${maxSkew})`);
       }
       if (whenUnsatisfiable !== WhenUnsatisfiable.DO_NOT_SCHEDULE && whenUnsatisfiable !== WhenUnsatisfiable.SCHEDULE_ANYWAY) {
         invalid(this.cluster, `${prop}.whenUnsatisfiable`, `must be WhenUnsatisfiable.DO_NOT_SCHEDULE or SCHEDULE_ANYWAY (got "${whenUnsatisfiable}")`);
       }
       if (s.minDomains !== undefined) {
-        if (!Number.isInteger(s.minDomains) || s.minDomains < 1) {
-          invalid(this.cluster, `${prop}.minDomains`, `must be a whole number of at least 1 (got ${s.minDomains})`);
+        if (!Number.isInteger(s.minDomains) || s.minDomains < 1 || s.minDomains > 2147483647) {
+          invalid(this.cluster, `${prop}.minDomains`, `must be a whole number of at least 1, at most 2147483647 (got ${s.minDomains})`);
         }
         if (whenUnsatisfiable !== WhenUnsatisfiable.DO_NOT_SCHEDULE) {
           invalid(this.cluster, `${prop}.minDomains`, 'only applies with `whenUnsatisfiable` DO_NOT_SCHEDULE; remove it or change `whenUnsatisfiable`');
@@ -478,7 +479,7 @@ export class EtcdScheduling extends Construct {
         if (t.effect !== kplus.TaintEffect.NO_EXECUTE) {
           invalid(this.cluster, `${prop}.evictAfter`, `only applies with effect NO_EXECUTE (got ${t.effect ?? 'every effect'}); set \`effect\` to NO_EXECUTE or remove it`);
         }
-        const ms = t.evictAfter.toMilliseconds();
+        const ms = t.evictAfter.toMilliseconds({ integral: false });
         if (ms % 1000 !== 0 || ms < 0) {
           invalid(this.cluster, `${prop}.evictAfter`, `must be a whole number of seconds, at least 0 (got ${t.evictAfter.toHumanString()})`);
         }

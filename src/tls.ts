@@ -405,6 +405,12 @@ export class EtcdTls extends Construct {
       invalid(this.cluster, 'addClientCertificate.commonName', `must be 1 to 64 characters without spaces, ",", "=" or "/" (got "${options.commonName}")`);
     }
     const secretName = options.secretName ?? `${this.cluster._facts.name}-${options.commonName.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-client-tls`;
+    // The Certificate is named like its Secret: two certificates writing one Secret would overwrite each other.
+    if (!/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(secretName)
+      || this.node.findAll().some(c => c instanceof Certificate && c.name === secretName)) {
+      invalid(this.cluster, options.secretName === undefined ? 'addClientCertificate.commonName' : 'addClientCertificate.secretName',
+        `must give a Secret name (a DNS subdomain) that no other certificate of this cluster writes (got "${secretName}")`);
+    }
     this.certificate(`Client-${id}`, secretName, { commonName: options.commonName, usages: [CertificateSpecUsages.CLIENT_AUTH] });
     return kplus.Secret.fromSecretName(this, `ClientSecret-${id}`, secretName);
   }
@@ -442,13 +448,13 @@ export class EtcdTls extends Construct {
     }
     const duration = cm.duration ?? Duration.days(90);
     const renewBefore = cm.renewBefore ?? Duration.days(30);
-    if (duration.toMilliseconds() < Duration.hours(1).toMilliseconds()) {
+    if (duration.toMilliseconds({ integral: false }) < Duration.hours(1).toMilliseconds()) {
       invalid(this.cluster, 'tls.certManager.duration', `must be at least 1 hour, as cert-manager requires (got ${duration.toHumanString()})`);
     }
-    if (renewBefore.toMilliseconds() < Duration.minutes(5).toMilliseconds()) {
+    if (renewBefore.toMilliseconds({ integral: false }) < Duration.minutes(5).toMilliseconds()) {
       invalid(this.cluster, 'tls.certManager.renewBefore', `must be at least 5 minutes, as cert-manager requires (got ${renewBefore.toHumanString()})`);
     }
-    if (renewBefore.toMilliseconds() >= duration.toMilliseconds()) {
+    if (renewBefore.toMilliseconds({ integral: false }) >= duration.toMilliseconds({ integral: false })) {
       invalid(this.cluster, 'tls.certManager.renewBefore',
         `(${renewBefore.toHumanString()}) must be shorter than \`tls.certManager.duration\` (${duration.toHumanString()}); cert-manager would reject the certificates`);
     }

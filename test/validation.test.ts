@@ -3,7 +3,7 @@
  */
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { AutoCompaction, EtcdClusterProps, EtcdImage, ResourcesPreset, ToolsImage } from '../src';
+import { AutoCompaction, EtcdClusterProps, EtcdImage, ResourcesPreset, TlsSource, ToolsImage } from '../src';
 import { synthCluster } from './util';
 
 function expectInvalid(props: EtcdClusterProps, message: RegExp) {
@@ -15,8 +15,8 @@ describe('validation', () => {
     expect(() => synthCluster({ replicas: 0 })).toThrow(/^\[cdk8s-etcd\] test\/etcd: `replicas` /);
   });
 
-  test.each([0, -1, 2.5, Number.NaN])('replicas %p is refused', replicas => {
-    expectInvalid({ replicas }, /`replicas` must be a whole number of at least 1/);
+  test.each([0, -1, 2.5, Number.NaN, 16, 2 ** 32])('replicas %p is refused', replicas => {
+    expectInvalid({ replicas }, /`replicas` must be a whole number of at least 1 and at most 15/);
   });
 
   test('an even replica count is allowed', () => {
@@ -163,5 +163,34 @@ describe('validation', () => {
 
   test('terminationGracePeriod must be whole seconds', () => {
     expectInvalid({ terminationGracePeriod: Duration.millis(1500) }, /`terminationGracePeriod` must be a whole number of seconds/);
+  });
+
+  test('labels and annotations must be what Kubernetes accepts', () => {
+    expectInvalid({ labels: { 'bad key': 'x' } }, /`labels` has "bad key", which is not a label key/);
+    expectInvalid({ podLabels: { team: 'not a value' } }, /`podLabels` has "team": "not a value", which is not a label value/);
+    expectInvalid({ persistence: { selector: { disk: 'x'.repeat(64) } } }, /`persistence.selector` has "disk"/);
+    expectInvalid({ annotations: { 'a/b/c': 'x' } }, /`annotations` has "a\/b\/c", which is not an annotation key/);
+    expectInvalid({ disasterRecovery: { podLabels: { '-x': 'y' } } }, /`disasterRecovery.podLabels` has "-x"/);
+    expect(() => synthCluster({ annotations: { 'example.com/note': 'any text, even: this!' } })).not.toThrow();
+  });
+
+  test('extraEnv may not set what a configured feature sets', () => {
+    expectInvalid({ tls: { client: TlsSource.auto() }, extraEnv: { ETCD_AUTO_TLS: kplus.EnvValue.fromValue('false') } },
+      /`extraEnv.ETCD_AUTO_TLS` is already set by the construct for a configured feature/);
+  });
+
+  test('user containers need DNS-label names, and init containers probes only as sidecars', () => {
+    expectInvalid({ sidecars: [{ name: 'Bad Name', image: 'x' }] }, /`sidecars\[0\].name` must be a DNS label/);
+    expectInvalid({ initContainers: [{ name: 'wait', image: 'x', readiness: kplus.Probe.fromTcpSocket({ port: 1 }) }] },
+      /`initContainers\[0\]` may only have probes as a sidecar/);
+    // cdk8s-plus adds a startup probe for a port; an init container must not carry it.
+    const pod = synthCluster({ initContainers: [{ name: 'wait', image: 'x', portNumber: 8080 }] }).manifests
+      .find(m => m.kind === 'StatefulSet').spec.template.spec;
+    expect(pod.initContainers.find((c: { name: string }) => c.name === 'wait').startupProbe).toBeUndefined();
+  });
+
+  test('extra claim templates need distinct names', () => {
+    expectInvalid({ extraVolumeClaimTemplates: [{ name: 'wal', size: Size.gibibytes(1) }, { name: 'wal', size: Size.gibibytes(1) }] },
+      /`extraVolumeClaimTemplates\[1\].name` must be a DNS label other than "data" and the other templates' names/);
   });
 });
