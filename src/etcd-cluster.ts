@@ -12,6 +12,7 @@ import {
 } from './etcd-config';
 import { ClusterFacts } from './facts';
 import { EtcdImage, ToolsImage } from './image';
+import { EtcdJobPodOptions, jobPodOptions } from './jobs';
 import { validateAnnotations, validateLabels } from './labels';
 import { EtcdMetrics, EtcdMetricsOptions } from './metrics';
 import { EtcdNetworkPolicy, EtcdNetworkPolicyOptions } from './network-policy';
@@ -405,7 +406,7 @@ export interface EtcdVolumeClaimTemplate {
 /**
  * The reconcile Job, which brings membership to `replicas` after a change.
  */
-export interface EtcdReconcileJobOptions {
+export interface EtcdReconcileJobOptions extends EtcdJobPodOptions {
   /**
    * How long a finished Job is kept.
    * @default Duration.hours(1)
@@ -421,11 +422,6 @@ export interface EtcdReconcileJobOptions {
    * @default Duration.minutes(10)
    */
   readonly timeout?: Duration;
-  /**
-   * Resources of the Job's container.
-   * @default ResourcesPreset.NANO
-   */
-  readonly resourcesPreset?: ResourcesPreset;
 }
 
 /**
@@ -1510,7 +1506,7 @@ export class EtcdCluster extends Construct {
             { name: 'ETCDK8S_MEMBERS', value: desired },
             { name: 'ETCDK8S_RECONCILE_TIMEOUT', value: `${timeout}` },
           ],
-          resources: (o.resourcesPreset ?? ResourcesPreset.NANO)._toKube(),
+          ...jobPodOptions(this, 'reconcileJob', o),
         }),
       },
     });

@@ -529,3 +529,13 @@ describe('EtcdCluster options', () => {
     expect(c.resources.requests.cpu).toBe('500m');
   });
 });
+
+describe('reconcile Job placement', () => {
+  test('the Job takes the pod options of the other Jobs (tainted nodes, dedicated pools)', () => {
+    const job = findAll(synthCluster({
+      reconcileJob: { nodeSelector: { pool: 'system' }, tolerations: [kplus.NodeTaintQuery.exists('CriticalAddonsOnly')], podLabels: { audit: 'yes' } },
+    }).manifests, 'Job')[0];
+    expect(job.spec.template.spec).toMatchObject({ nodeSelector: { pool: 'system' }, tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }] });
+    expect(job.spec.template.metadata.labels).toMatchObject({ 'audit': 'yes', 'app.kubernetes.io/component': 'reconcile' });
+  });
+});
