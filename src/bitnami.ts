@@ -14,7 +14,7 @@ import { EtcdDefragOptions } from './defrag';
 import { EtcdDisasterRecoveryOptions, EtcdStartFromSnapshotOptions, SnapshotVolume } from './disaster-recovery';
 import {
   EtcdClientServiceOptions, EtcdClusterProps, EtcdDisruptionBudgetOptions, EtcdPersistence, EtcdProbeOptions, EtcdProbes, EtcdSecurityContext,
-  EtcdServiceAccountOptions, EtcdVolumeClaimTemplate, EtcdVolumeMount, ExternalTrafficPolicy, PvcRetention, SessionAffinity,
+  EtcdReconcileJobOptions, EtcdServiceAccountOptions, EtcdVolumeClaimTemplate, EtcdVolumeMount, ExternalTrafficPolicy, PvcRetention, SessionAffinity,
 } from './etcd-cluster';
 import { AutoCompaction, LogLevel, OWNED_ENV, RUNTIME_ENV_PREFIX } from './etcd-config';
 import { EtcdImage, ImageOptions, ToolsImage } from './image';
@@ -2607,14 +2607,22 @@ class Mapper {
   private preUpgradeSettings(): void {
     const at = 'preUpgradeJob';
     this.notNeeded(`${at}.annotations`, `${at}.startDelay`);
-    const gap = 'not supported: the library\'s reconcile Job, which replaces the pre-upgrade Job, has no such setting';
-    for (const key of ['podLabels', 'podAnnotations', 'podAffinityPreset', 'podAntiAffinityPreset', 'nodeAffinityPreset.type',
-      'nodeAffinityPreset.key', 'nodeAffinityPreset.values', 'affinity', 'nodeSelector', 'tolerations', 'resources']) {
+    const gap = 'not supported: the library\'s reconcile Job, which replaces the pre-upgrade Job, takes no affinity (it only talks to the members, '
+      + 'so any node will do; use `nodeSelector` and `tolerations` to keep it on a pool)';
+    for (const key of ['podAffinityPreset', 'podAntiAffinityPreset', 'nodeAffinityPreset.type', 'nodeAffinityPreset.key', 'nodeAffinityPreset.values', 'affinity']) {
       this.unsupportedIfSet(`${at}.${key}`, gap);
     }
-    const preset = this.preset(`${at}.resourcesPreset`);
-    if (preset && !this.muted) {
-      this.p.reconcileJob = { resourcesPreset: preset };
+    const tolerations = this.list(`${at}.tolerations`).flatMap((t, i) => this.taintQuery(`${at}.tolerations[${i}]`, t) ?? []);
+    const options: Mutable<EtcdReconcileJobOptions> = {
+      podAnnotations: this.strMap(`${at}.podAnnotations`),
+      podLabels: this.strMap(`${at}.podLabels`),
+      nodeSelector: this.strMap(`${at}.nodeSelector`),
+      tolerations: tolerations.length ? tolerations : undefined,
+      resourcesPreset: this.preset(`${at}.resourcesPreset`),
+      resources: this.resources(`${at}.resources`, this.obj(`${at}.resources`)),
+    };
+    if (Object.values(options).some(v => v !== undefined) && !this.muted) {
+      this.p.reconcileJob = options;
     }
     this.jobSecurityContexts(at);
     this.unsupportedIfSet(`${at}.containerSecurityContext.capabilities.add`, 'not supported: the library\'s containers add no capabilities');

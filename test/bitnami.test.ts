@@ -842,10 +842,21 @@ describe('pre-upgrade job parameters', () => {
     expect(job.spec.template.spec.containers[0].resources.requests.cpu).toBe('500m');
   });
 
-  test('scheduling the reconcile Job has no props for is reported, unless the pre-upgrade Job is off', () => {
-    const values = { 'preUpgradeJob.nodeSelector': { pool: 'system' }, 'preUpgradeJob.tolerations': [{ operator: 'Exists' }], 'preUpgradeJob.podLabels': { a: 'b' } };
-    expect(reported(problems(nested(values)))).toEqual(['preUpgradeJob.podLabels', 'preUpgradeJob.nodeSelector', 'preUpgradeJob.tolerations']);
-    migrate(nested({ ...values, 'preUpgradeJob.enabled': false }));
+  test('the pre-upgrade Job\'s scheduling and resources go to the reconcile Job; its affinity is reported', () => {
+    const values = {
+      'preUpgradeJob.nodeSelector': { pool: 'system' },
+      'preUpgradeJob.tolerations': [{ key: 'dedicated', operator: 'Exists' }],
+      'preUpgradeJob.podLabels': { a: 'b' },
+      'preUpgradeJob.resources': { limits: { memory: '256Mi' } },
+    };
+    const m = migrate(nested(values));
+    const job = m.manifests.find(o => o.kind === 'Job');
+    expect(job.spec.template.spec).toMatchObject({ nodeSelector: { pool: 'system' }, tolerations: [{ key: 'dedicated', operator: 'Exists' }] });
+    expect(job.spec.template.metadata.labels.a).toBe('b');
+    expect(job.spec.template.spec.containers.find((c: Manifest) => c.name === 'reconcile').resources).toEqual({ limits: { memory: '256Mi' } });
+    expect(reported(problems(nested({ 'preUpgradeJob.affinity': { nodeAffinity: {} }, 'preUpgradeJob.podAntiAffinityPreset': 'hard' }))))
+      .toEqual(['preUpgradeJob.podAntiAffinityPreset', 'preUpgradeJob.affinity']);
+    migrate(nested({ 'preUpgradeJob.affinity': { nodeAffinity: {} }, 'preUpgradeJob.enabled': false }));
   });
 });
 
