@@ -1105,15 +1105,9 @@ sum without (grpc_type, grpc_code) (rate(grpc_server_handled_total{${S}}[5m]))
   }
 }
 
-/** A relabeling as the monitors render it. */
-interface Relabeling {
+/** A relabeling as the monitors render it: the user's, with the action resolved. */
+interface Relabeling extends EtcdRelabeling {
   readonly action: RelabelAction;
-  readonly sourceLabels?: string[];
-  readonly separator?: string;
-  readonly targetLabel?: string;
-  readonly regex?: string;
-  readonly modulus?: number;
-  readonly replacement?: string;
 }
 
 type ResolvedMonitor = NonNullable<ReturnType<EtcdMetrics['resolveMonitor']>>;
