@@ -72,11 +72,6 @@ export class Topology {
     return `${this.spec.clientScheme}://${this.qualify(this.clientServiceName)}:${this.spec.clientPort}`;
   }
 
-  /** `member=peerURL,...` as etcd's `--initial-cluster` takes it. */
-  public get initialCluster(): string {
-    return this.members.map(m => `${m}=${this.peerUrl(m)}`).join(',');
-  }
-
   /**
    * Every DNS name a server certificate must cover: each member, the headless and the client
    * Service, each short and (with a namespace) fully qualified.
