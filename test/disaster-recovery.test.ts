@@ -95,6 +95,7 @@ describe('start from a snapshot', () => {
     expect(etcd.volumeMounts).toContainEqual({ name: 'init-snapshot', mountPath: '/init-snapshot', subPath: 'etcd', readOnly: true });
     expect(findAll(manifests, 'CronJob')).toEqual([]);
     validateAll(manifests);
+    expect(forSnapshot(manifests)).toMatchSnapshot();
   });
 });
 

@@ -34,6 +34,10 @@ describe('TLS: auto', () => {
     expect(cluster.peerUrls[0]).toBe('https://etcd-0.etcd-headless.etcd.svc.cluster.local:2380');
   });
 
+  test('renders the auto-TLS cluster', () => {
+    expect(forSnapshot(manifests)).toMatchSnapshot();
+  });
+
   test('the Jobs reach the cluster over https too', () => {
     const job = findAll(manifests, 'Job')[0];
     expect(envOf(container(job.spec.template.spec, 'reconcile'))).toMatchObject({ ETCDK8S_CLIENT_SCHEME: 'https', ETCDCTL_INSECURE_SKIP_TLS_VERIFY: 'true' });
@@ -82,6 +86,7 @@ describe('TLS: certificates from Secrets', () => {
 
   test('renders no certificate objects and no Secrets', () => {
     expect(manifests.filter((m: Manifest) => m.apiVersion.startsWith('cert-manager.io') || m.kind === 'Secret')).toEqual([]);
+    expect(forSnapshot(manifests)).toMatchSnapshot();
   });
 });
 
