@@ -18,6 +18,7 @@ import {
 } from './etcd-cluster';
 import { AutoCompaction, LogLevel, OWNED_ENV, RUNTIME_ENV_PREFIX } from './etcd-config';
 import { EtcdImage, ImageOptions, ToolsImage } from './image';
+import { DNS_LABEL } from './labels';
 import {
   EtcdAlertRule, EtcdMetricsOptions, EtcdMonitorOptions, EtcdPrometheusRuleOptions, EtcdRelabeling, EtcdScrapeTlsConfig, AlertSeverity,
   EtcdMetrics, RelabelAction, ScrapePort, ScrapeScheme,
@@ -408,7 +409,6 @@ const PREFIXES = new Set<string>(DEFAULTS.flatMap(([path]) => {
   return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('.'));
 }));
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const BITNAMI_ETCD_REPOSITORY = /^bitnami(legacy|secure)?\/etcd$/;
 const MAX_NAME = 44;
 

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { invalid } from './errors';
 import type { EtcdCluster } from './etcd-cluster';
 import { EtcdCronJobOptions, cronJobName, cronJobSpec, jobPodOptions } from './jobs';
+import { DNS_LABEL } from './labels';
 import { sizeQuantity } from './resources';
 import { runtimeJobPodTemplate } from './runtime';
 
@@ -110,7 +111,6 @@ export interface EtcdStartFromSnapshotOptions {
 
 const SNAPSHOT_DIR = '/snapshots';
 const INIT_DIR = '/init-snapshot';
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Snapshots on a schedule, automatic recovery from the newest, and starting a new cluster from a

@@ -13,7 +13,7 @@ import {
 import { ClusterFacts } from './facts';
 import { EtcdImage, ToolsImage } from './image';
 import { EtcdJobPodOptions, jobPodOptions } from './jobs';
-import { validateAnnotations, validateLabels } from './labels';
+import { DNS_LABEL, DNS_SUBDOMAIN, validateAnnotations, validateLabels } from './labels';
 import { EtcdMetrics, EtcdMetricsOptions } from './metrics';
 import { EtcdNetworkPolicy, EtcdNetworkPolicyOptions } from './network-policy';
 import {
@@ -722,8 +722,6 @@ export interface EtcdClusterProps {
   readonly networkPolicy?: EtcdNetworkPolicyOptions;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 /** More members than this is not a sensible etcd cluster (and not one the runtime is tested with). */
 const MAX_MEMBERS = 15;
